@@ -1,0 +1,3 @@
+from sample_app.cli import main
+
+raise SystemExit(main())
