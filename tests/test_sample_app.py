@@ -94,6 +94,12 @@ class TestBadInput:
         assert status == 2
         assert err == f"sample_app: error: not a number: {named!r}\n"
 
+    def test_main__argparse_errors_are_one_line(self):
+        """Errors that argparse itself raises also come out as one line and exit 2."""
+        status, out, err = run_inproc("--version=3")
+        assert (status, out) == (2, "")
+        assert err == "sample_app: error: argument --version: ignored explicit argument '3'\n"
+
     def test_parse_number__shortens_a_huge_argument_in_the_message(self):
         """A megabyte of junk is named by its start, not echoed whole."""
         with pytest.raises(cli.UsageError, match=r"^not a number: 'x{40}…'$"):
