@@ -1,0 +1,93 @@
+"""Cobertura XML (coverage.py's `coverage xml`, and other producers) -> Coverage. Pure.
+
+Totals come from the root's lines-/branches- attributes when present (what coverage.py's own
+report prints); per-file figures are counted from the <line> elements of each <class>.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scripts import safexml
+from scripts.errors import InputError
+from scripts.model import MAX_FILES_KEPT, Coverage, FileCoverage
+
+_CONDITION = re.compile(r"\((\d+)/(\d+)\)")
+
+
+def _int(attrs: dict[str, str], key: str) -> int | None:
+    value = attrs.get(key)
+    if value is None or not value.isdigit():
+        return None
+    return int(value)
+
+
+def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> Coverage:
+    """Read one Cobertura file. InputError for anything that is not a coverage report."""
+    depth = 0
+    root_attrs: dict[str, str] = {}
+    # filename -> [lines_valid, lines_covered, branches_valid, branches_covered]
+    files: dict[str, list[int]] = {}
+    current: list[int] | None = None
+    in_method = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, current, in_method
+        depth += 1
+        if depth == 1:
+            if name != "coverage":
+                raise InputError(f"{path}: root element <{name[:40]}> is not <coverage>")
+            root_attrs.update(attrs)
+        elif name == "line":
+            # <method> elements repeat their class's lines in some producers; count each once.
+            if current is None or in_method:
+                return
+            current[0] += 1
+            if attrs.get("hits", "0") not in ("0", ""):
+                current[1] += 1
+            if attrs.get("branch") == "true":
+                match = _CONDITION.search(attrs.get("condition-coverage", ""))
+                if match:
+                    current[2] += int(match.group(2))
+                    current[3] += int(match.group(1))
+        elif name == "class":
+            filename = attrs.get("filename") or attrs.get("name") or "?"
+            current = files.setdefault(filename, [0, 0, 0, 0])
+        elif name == "method":
+            in_method += 1
+
+    def end(name: str) -> None:
+        nonlocal depth, current, in_method
+        depth -= 1
+        if name == "class":
+            current = None
+        elif name == "method":
+            in_method -= 1
+
+    safexml.parse(path, start, end)
+    if not root_attrs and not files:
+        raise InputError(f"{path}: no <coverage> element found")
+    per_file = [FileCoverage(p[:500], *counts) for p, counts in files.items()]
+    lines_valid = _int(root_attrs, "lines-valid")
+    lines_covered = _int(root_attrs, "lines-covered")
+    if lines_valid is None or lines_covered is None:
+        lines_valid = sum(f.lines_valid for f in per_file)
+        lines_covered = sum(f.lines_covered for f in per_file)
+    branches_valid = _int(root_attrs, "branches-valid")
+    branches_covered = _int(root_attrs, "branches-covered")
+    if branches_valid is None or branches_covered is None:
+        branches_valid = sum(f.branches_valid for f in per_file)
+        branches_covered = sum(f.branches_covered for f in per_file)
+    if lines_covered > lines_valid or branches_covered > branches_valid:
+        raise InputError(f"{path}: covered counts exceed valid counts")
+    lowest = sorted((f for f in per_file if f.percent < 100.0), key=lambda f: (f.percent, -f.missed, f.path))
+    return Coverage(
+        python=python,
+        lines_valid=lines_valid,
+        lines_covered=lines_covered,
+        branches_valid=branches_valid,
+        branches_covered=branches_covered,
+        files_total=len(per_file),
+        lowest=tuple(lowest[:keep]),
+    )

@@ -1,0 +1,102 @@
+"""A folder laid out as CI's downloaded artifacts -> Report. Reads files; knows no markdown, no HTTP.
+
+    reports-py3.X/junit.xml, reports-py3.X/coverage.xml   (one folder per Python version)
+    lint/ruff.json        scan/trivy.sarif (or scan/trivy.json)        image/image.json
+
+Every input may be missing or broken: each failure becomes a Problem (one line naming the file and
+what is wrong) and the rest of the report is still built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from scripts.cobertura import parse_cobertura
+from scripts.errors import InputError
+from scripts.junit import parse_junit
+from scripts.matrix import version_key
+from scripts.model import Coverage, Image, Lint, Problem, Report, Scan, TestRun, image_from_dict
+from scripts.ruff_json import parse_ruff
+from scripts.trivy import parse_trivy
+from scripts.untrusted import load_json
+
+T = TypeVar("T")
+_REPORTS_DIR = re.compile(r"reports-py(3\.\d{1,2})\Z")
+MAX_IMAGE_JSON = 64 * 1024
+
+
+def _relative(message: str, root: Path) -> str:
+    """Problems name files relative to the artifact folder: shorter, and no runner paths leak."""
+    return message.replace(f"{root}/", "")
+
+
+def _read(parse: Callable[[], T], section: str, root: Path, problems: list[Problem]) -> T | None:
+    try:
+        return parse()
+    except InputError as exc:
+        problems.append(Problem(section, _relative(str(exc), root)))
+        return None
+
+
+def read_image(path: Path) -> Image:
+    """image/image.json, checked field by field (name, digest, head sha, tags)."""
+    return image_from_dict(load_json(path, MAX_IMAGE_JSON), where=str(path))
+
+
+def collect(
+    root: Path,
+    python_versions: tuple[str, ...],
+    *,
+    head_sha: str = "",
+    run_url: str = "",
+    coverage_threshold: float = 90.0,
+) -> Report:
+    """Everything found under root, with a Problem for each expected input that is missing or broken."""
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem("inputs", f"{root}: artifact folder not found"))
+    found = {
+        m.group(1)
+        for p in (root.iterdir() if root.is_dir() else ())
+        if (m := _REPORTS_DIR.match(p.name)) and p.is_dir()
+    }
+    versions = sorted(set(python_versions) | found, key=version_key)
+    tests: list[TestRun] = []
+    coverage: list[Coverage] = []
+    for version in versions:
+        folder = root / f"reports-py{version}"
+        if not folder.is_dir():
+            problems.append(
+                Problem("tests", f"Python {version}: reports-py{version}/ is missing (no reports uploaded)")
+            )
+            continue
+        run = _read(lambda f=folder, v=version: parse_junit(f / "junit.xml", v), "tests", root, problems)
+        if run is not None:
+            tests.append(run)
+        cov = _read(lambda f=folder, v=version: parse_cobertura(f / "coverage.xml", v), "coverage", root, problems)
+        if cov is not None:
+            coverage.append(cov)
+
+    lint: Lint | None = _read(lambda: parse_ruff(root / "lint" / "ruff.json"), "lint", root, problems)
+    scan_file = next((p for p in (root / "scan" / "trivy.sarif", root / "scan" / "trivy.json") if p.exists()), None)
+    scan: Scan | None = None
+    if scan_file is None:
+        problems.append(Problem("scan", "scan/trivy.sarif: file not found (no image scan uploaded)"))
+    else:
+        scan = _read(lambda: parse_trivy(scan_file), "scan", root, problems)
+    image: Image | None = _read(lambda: read_image(root / "image" / "image.json"), "image", root, problems)
+    return Report(
+        python_versions=tuple(versions),
+        tests=tuple(tests),
+        coverage=tuple(coverage),
+        lint=lint,
+        scan=scan,
+        image=image,
+        problems=tuple(problems),
+        head_sha=head_sha,
+        run_url=run_url,
+        coverage_threshold=coverage_threshold,
+    )

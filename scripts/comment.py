@@ -1,0 +1,136 @@
+"""Write the one sticky PR comment: CI's section from the report, CD's from the deploy result.
+
+    python -m scripts.comment --repo OWNER/NAME --pr N --head-sha SHA --body-file OUT/comment.md
+    python -m scripts.comment --repo OWNER/NAME --head-owner O --head-branch B --head-sha SHA \\
+        --report pr-report/report.json --run-id RUN [--pr N-from-the-artifact]
+    python -m scripts.comment --repo OWNER/NAME --pr N --head-sha SHA --deploy deploy.json
+
+The token comes from GITHUB_TOKEN and the API from GITHUB_API_URL (GitHub Enterprise works). The PR
+is found through the API by its head (owner:branch at SHA); a number given with --pr is used only
+when the API confirms that its head is SHA. --report renders the comment here from the data, so
+markdown from an untrusted artifact never reaches the PR. --dry-run prints the body and the plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from scripts import github_api, sticky
+from scripts.errors import InputError, ScriptError, VerificationError
+from scripts.markdown import ZWSP
+from scripts.model import deploy_from_dict, from_dict
+from scripts.render import render_deploy, render_report
+from scripts.untrusted import check_size, load_json
+
+MAX_BODY_FILE = 1024 * 1024
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.comment", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repo", required=True, help="OWNER/NAME of the base repository")
+    parser.add_argument("--pr", type=int, help="PR number; trusted only when the API confirms --head-sha")
+    parser.add_argument("--head-sha", default="", help="the commit CI ran on (workflow_run.head_sha)")
+    parser.add_argument("--head-owner", help="owner of the PR's head repository (a fork's owner for fork PRs)")
+    parser.add_argument("--head-branch", help="the PR's head branch")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--body-file", type=Path, help="markdown to put in the section (e.g. OUT/comment.md)")
+    source.add_argument("--report", type=Path, help="report.json to render here (the safe way for fork PRs)")
+    source.add_argument("--deploy", type=Path, help="deploy.json from scripts.deploy (fills the cd section)")
+    parser.add_argument(
+        "--section", choices=sticky.SECTIONS, help="section to write (default: cd for --deploy, else ci)"
+    )
+    parser.add_argument("--run-id", type=int, help="CI run whose artifacts to link (with --report)")
+    parser.add_argument("--author", help="login the token comments as (default: asked of the API)")
+    parser.add_argument("--dry-run", action="store_true", help="print the body and what would be done; write nothing")
+    return parser
+
+
+def section_body(args: argparse.Namespace, artifacts: tuple = ()) -> str:
+    """The markdown for our section, from whichever source was given."""
+    if args.deploy:
+        return render_deploy(deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy)))
+    if args.report:
+        report = from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
+        if artifacts:
+            report = replace(report, artifacts=artifacts)
+        return render_report(report)
+    check_size(args.body_file, MAX_BODY_FILE)
+    try:
+        text = args.body_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{args.body_file}: not UTF-8 text") from None
+    # A body file cannot carry our markers: it could otherwise fake or swallow the other section.
+    return text.replace("<!--", "<" + ZWSP + "!--")
+
+
+def resolve_pr(args: argparse.Namespace, repo: object) -> tuple[object, list[str]]:
+    """The PR to write to, and warnings about numbers that were not trusted."""
+    warnings: list[str] = []
+    if args.head_owner or args.head_branch:
+        if not (args.head_owner and args.head_branch and args.head_sha):
+            raise ScriptError("--head-owner, --head-branch and --head-sha go together")
+        pr = github_api.find_pull_request(repo, args.head_owner, args.head_branch, args.head_sha)
+        if args.pr is not None and args.pr != pr.number:
+            warnings.append(f"ignored PR number {args.pr} (the API says the head commit belongs to #{pr.number})")
+        return pr, warnings
+    if args.pr is None:
+        raise ScriptError("give --pr, or --head-owner with --head-branch, to name the pull request")
+    if not args.head_sha:
+        raise ScriptError("--head-sha is required: a PR number is trusted only when its head commit matches")
+    return github_api.confirm_pull_request(repo, args.pr, args.head_sha), warnings
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    section = args.section or ("cd" if args.deploy else "ci")
+    github_api.check_repo(args.repo)
+    if args.run_id is not None and not args.report:
+        raise ScriptError("--run-id goes with --report")
+    if args.dry_run and not env.get("GITHUB_TOKEN"):
+        print(sticky.compose(None, section, section_body(args)))
+        print(f"comment: dry run, no GITHUB_TOKEN: would write the {section} section on {args.repo}", file=sys.stderr)
+        return 0
+    settings = github_api.Settings.from_env(env)
+    gh = github_api.connect(settings)
+    repo = github_api.repository(gh, args.repo)
+    pr, warnings = resolve_pr(args, repo)
+    for warning in warnings:
+        print(f"comment: warning: {warning}", file=sys.stderr)
+    artifacts = ()
+    if args.run_id is not None:
+        artifacts = github_api.list_artifacts(repo, args.repo, args.run_id, settings.server_url)
+    content = section_body(args, artifacts)
+    author = args.author or github_api.own_login(gh)
+    bodies: list[str] = []
+
+    def make_body(existing: str | None) -> str:
+        bodies.append(sticky.compose(existing, section, content))
+        return bodies[-1]
+
+    outcome = github_api.upsert(pr, author, make_body, dry_run=args.dry_run)
+    if args.dry_run:
+        print(make_body(None) if not bodies else bodies[-1])
+    print(f"comment: {outcome.action} the {section} section on #{pr.number} {outcome.url}".rstrip(), file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args, os.environ if env is None else env)
+    except VerificationError as exc:
+        print(f"comment: refused: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ScriptError as exc:
+        print(f"comment: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

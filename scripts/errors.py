@@ -1,0 +1,33 @@
+"""Errors a user can act on. Each kind has its own exit code; main() prints one line, no traceback."""
+
+from __future__ import annotations
+
+
+class ScriptError(Exception):
+    """Base: a message fit to print on one line, and the exit code for it."""
+
+    exit_code = 1
+
+
+class InputError(ScriptError):
+    """A file we were given is missing, too big, or not what it claims to be."""
+
+    exit_code = 3
+
+
+class ApiError(ScriptError):
+    """The GitHub or registry API refused, failed or answered something we cannot use."""
+
+    exit_code = 4
+
+
+class VerificationError(ScriptError):
+    """What we were about to trust does not match what the trusted source says."""
+
+    exit_code = 5
+
+
+class DeployError(ScriptError):
+    """The smoke deploy could not run, or ran and failed."""
+
+    exit_code = 6

@@ -1,0 +1,312 @@
+"""Report -> markdown: the CI section of the sticky comment, the job summary, and the CD section.
+
+Pure: no files, no HTTP. Every string from a report passes through scripts.markdown. Sections are
+rendered at decreasing levels of detail until the whole fits the budget (GitHub refuses comments
+over 65,536 characters); what was shortened is said in the comment, and sticky.fit is the final
+guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scripts import markdown as md
+from scripts.model import SEVERITIES, Coverage, Deploy, Report, TestRun
+from scripts.sticky import fit, size
+
+# Room left in the comment for the CD section and the markers.
+CD_BUDGET = 6_000
+CI_BUDGET = 65_536 - CD_BUDGET - 500
+SUMMARY_BUDGET = 1_000_000  # $GITHUB_STEP_SUMMARY takes at most 1 MiB per step
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How many rows each long list may show."""
+
+    failed: int
+    files: int
+    vulns: int
+    rules: int
+
+
+COMMENT_LEVELS = (
+    Detail(failed=30, files=10, vulns=15, rules=15),
+    Detail(failed=15, files=5, vulns=10, rules=10),
+    Detail(failed=5, files=3, vulns=5, rules=5),
+    Detail(failed=0, files=0, vulns=0, rules=0),
+)
+SUMMARY_LEVELS = (Detail(failed=200, files=50, vulns=200, rules=100), *COMMENT_LEVELS)
+
+ICON = {True: "✅", False: "❌"}
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f} %"
+
+
+def _problems(report: Report, section: str) -> list[str]:
+    return [f"> ⚠️ {md.inline(p.message, 300)}" for p in report.problems if p.section == section]
+
+
+def failing(report: Report) -> list[str]:
+    """Why the run is not green, short phrases; empty when all is well."""
+    reasons = []
+    for version in report.python_versions:
+        run = report.test_run(version)
+        if run is None:
+            reasons.append(f"no test results for Python {version}")
+        elif not run.ok:
+            reasons.append(f"{run.failures + run.errors} failing on Python {version}")
+    low = [c for c in report.coverage if c.percent < report.coverage_threshold]
+    if low:
+        reasons.append(f"coverage below {report.coverage_threshold:g} % on {', '.join(c.python for c in low)}")
+    if report.scan and report.scan.fixable_critical:
+        reasons.append(f"{report.scan.fixable_critical} fixable CRITICAL vulnerabilities")
+    return reasons
+
+
+def status_line(report: Report) -> str:
+    reasons = failing(report)
+    sha = f" · commit {md.code(report.head_sha[:12])}" if report.head_sha else ""
+    if reasons:
+        return f"## ❌ CI failed: {md.inline('; '.join(reasons), 400)}{sha}"
+    if report.problems:
+        return f"## ⚠️ CI passed, with {len(report.problems)} missing or broken report(s){sha}"
+    return f"## ✅ CI passed{sha}"
+
+
+def _tests(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
+    rows = []
+    for version in report.python_versions:
+        run = report.test_run(version)
+        if run is None:
+            rows.append([md.inline(version), "⚠️ missing", "n/a", "n/a", "n/a", "n/a", "n/a"])
+            continue
+        rows.append(
+            [
+                md.inline(version),
+                ICON[run.ok],
+                str(run.passed),
+                str(run.failures),
+                str(run.errors),
+                str(run.skipped),
+                _seconds(run.duration),
+            ]
+        )
+    out = ["### Tests", md.table(["Python", "", "passed", "failed", "errors", "skipped", "time"], rows)]
+    out += _problems(report, "tests")
+    cuts = []
+    failed_runs: list[TestRun] = [r for r in report.tests if r.failed]
+    total_failed = sum(r.failures + r.errors for r in report.tests)
+    if failed_runs:
+        shown = 0
+        items = []
+        for run in failed_runs:
+            for test in run.failed:
+                if shown >= detail.failed:
+                    break
+                items.append(
+                    f"- **{md.inline(run.python)}** {md.code(test.name, 150)} ({test.kind}): {md.inline(test.message, 200)}"
+                )
+                shown += 1
+        if shown:
+            out += [
+                "",
+                f"<details open><summary>Failing tests ({total_failed})</summary>",
+                "",
+                *items,
+                "",
+                "</details>",
+            ]
+        if shown < total_failed:
+            cuts.append(f"{shown} of {total_failed} failing tests shown")
+    return out, cuts
+
+
+def _coverage(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
+    out = ["### Coverage"]
+    rows = []
+    for version in report.python_versions:
+        cov = report.coverage_for(version)
+        if cov is None:
+            rows.append([md.inline(version), "⚠️ missing", "n/a", "n/a", "n/a"])
+            continue
+        branches = _pct(cov.branch_percent) if cov.branch_percent is not None else "n/a"
+        ok = cov.percent >= report.coverage_threshold
+        rows.append(
+            [
+                md.inline(version),
+                f"{ICON[ok]} **{_pct(cov.percent)}**",
+                _pct(cov.line_percent),
+                branches,
+                str(cov.files_total),
+            ]
+        )
+    out.append(md.table(["Python", f"total (≥ {report.coverage_threshold:g} %)", "lines", "branches", "files"], rows))
+    out += _problems(report, "coverage")
+    cuts = []
+    latest: Coverage | None = report.coverage[-1] if report.coverage else None
+    if latest and latest.lowest and detail.files:
+        rows = [[md.code(f.path, 120), _pct(f.percent), str(f.missed)] for f in latest.lowest[: detail.files]]
+        out += [
+            "",
+            f"Lowest-covered files (Python {md.inline(latest.python)}):",
+            "",
+            md.table(["file", "cover", "missed lines"], rows),
+        ]
+    if latest and len(latest.lowest) > detail.files:
+        cuts.append(f"{min(detail.files, len(latest.lowest))} of {len(latest.lowest)} under-covered files shown")
+    return out, cuts
+
+
+def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
+    out = ["### Vulnerabilities (image scan)"]
+    scan = report.scan
+    out += _problems(report, "scan")
+    if scan is None:
+        return out, []
+    counts = " · ".join(f"{severity} **{scan.counts.get(severity, 0)}**" for severity in SEVERITIES)
+    tool = f" ({md.inline(scan.tool, 60)})" if scan.tool else ""
+    out.append(f"{counts}{tool}")
+    if scan.fixable_critical:
+        out.append(f"❌ {scan.fixable_critical} CRITICAL with a fix available: CI fails on these (SECURITY.md).")
+    cuts = []
+    if scan.top and detail.vulns:
+        rows = [
+            [
+                md.link(v.id, v.url, 60),
+                v.severity,
+                md.inline(v.package, 60),
+                f"{md.inline(v.installed, 40)} → {md.inline(v.fixed, 60) if v.fixed else 'no fix yet'}",
+                md.inline(v.title, 100),
+            ]
+            for v in scan.top[: detail.vulns]
+        ]
+        out += ["", md.table(["id", "severity", "package", "installed → fixed", "title"], rows)]
+    high = scan.counts.get("CRITICAL", 0) + scan.counts.get("HIGH", 0)
+    if high > min(detail.vulns, len(scan.top)):
+        cuts.append(f"{min(detail.vulns, len(scan.top))} of {high} CRITICAL/HIGH findings shown")
+    return out, cuts
+
+
+def _lint(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
+    out = ["### Lint (ruff, non-blocking)"]
+    out += _problems(report, "lint")
+    lint = report.lint
+    if lint is None:
+        return out, []
+    if not lint.total:
+        out.append("✅ no findings")
+        return out, []
+    out.append(f"⚠️ {lint.total} findings, {lint.fixable} fixable with `ruff check --fix`")
+    if detail.rules:
+        rows = [[md.code(r.rule, 40), str(r.count), md.inline(r.example, 150)] for r in lint.rules[: detail.rules]]
+        out += ["", md.table(["rule", "count", "example"], rows)]
+    cuts = (
+        [f"{min(detail.rules, len(lint.rules))} of {len(lint.rules)} lint rules shown"]
+        if len(lint.rules) > detail.rules
+        else []
+    )
+    return out, cuts
+
+
+def _image(report: Report) -> list[str]:
+    out = ["### Image"]
+    out += _problems(report, "image")
+    image = report.image
+    if image is None:
+        return out
+    where = "pushed" if image.pushed else "built, not pushed (pull request from a fork: saved as an artifact)"
+    out.append(f"{md.code(image.reference, 300)} ({where})")
+    if image.tags:
+        out.append("tags: " + ", ".join(md.code(t, 140) for t in image.tags[:10]))
+    if image.size:
+        out.append(f"size: {image.size / 1e6:.1f} MB")
+    return out
+
+
+def _artifacts(report: Report) -> list[str]:
+    if report.artifacts:
+        links = [md.link(a.name, a.url, 80) + (" (expired)" if a.expired else "") for a in report.artifacts[:30]]
+        return ["### Artifacts", " · ".join(links)]
+    if report.run_url:
+        return ["### Artifacts", md.link("artifacts of this run", report.run_url + "#artifacts")]
+    return []
+
+
+def _footer(report: Report, cuts: list[str]) -> list[str]:
+    out = []
+    if cuts:
+        where = md.link("job summary", report.run_url) if report.run_url else "job summary"
+        out.append(
+            f"_Shortened to fit: {md.inline('; '.join(cuts), 500)}. Full report: the {where} and the `pr-report` artifact._"
+        )
+    others = [p for p in report.problems if p.section not in {"tests", "coverage", "scan", "lint", "image"}]
+    out += [f"> ⚠️ {md.inline(p.message, 300)}" for p in others]
+    return out
+
+
+def _render(report: Report, detail: Detail) -> str:
+    tests, cut_tests = _tests(report, detail)
+    coverage, cut_cov = _coverage(report, detail)
+    scan, cut_scan = _scan(report, detail)
+    lint, cut_lint = _lint(report, detail)
+    cuts = cut_tests + cut_cov + cut_scan + cut_lint
+    blocks = [
+        [status_line(report)],
+        tests,
+        coverage,
+        _image(report),
+        scan,
+        lint,
+        _artifacts(report),
+        _footer(report, cuts),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def render_report(report: Report, budget: int = CI_BUDGET, levels: tuple[Detail, ...] = COMMENT_LEVELS) -> str:
+    """The CI section: the most detail that fits the budget; sticky.fit guarantees the limit."""
+    text = ""
+    for detail in levels:
+        text = _render(report, detail)
+        if size(text) <= budget:
+            return text
+    return fit(text, budget)
+
+
+def render_summary(report: Report) -> str:
+    """The job summary: the same report with longer lists, under the 1 MiB step-summary limit."""
+    return render_report(report, SUMMARY_BUDGET, SUMMARY_LEVELS)
+
+
+def render_deploy(deploy: Deploy, budget: int = CD_BUDGET) -> str:
+    """The CD section: what ran, by digest, and what it printed."""
+    icons = {"success": "✅", "failure": "❌", "timeout": "⏱️", "refused": "⛔", "skipped": "⏭️"}
+    head = f"## {icons.get(deploy.status, '❔')} Deploy: {md.inline(deploy.status, 20)}"
+    lines = [head]
+    if deploy.reason:
+        lines.append(md.inline(deploy.reason, 400))
+    if deploy.image:
+        lines.append(f"image: {md.code(deploy.image, 300)}")
+    if deploy.command:
+        lines.append(f"command: {md.code(deploy.command, 500)}")
+    facts = []
+    if deploy.exit_code is not None:
+        facts.append(f"exit status {deploy.exit_code}")
+    if deploy.duration:
+        facts.append(f"ran {_seconds(deploy.duration)}")
+    if deploy.expected_output:
+        facts.append(f"expected output {md.code(deploy.expected_output, 60)}")
+    if facts:
+        lines.append(" · ".join(facts))
+    if deploy.stdout:
+        lines += ["", "stdout:", md.code_block(deploy.stdout, 1500, 30)]
+    if deploy.stderr:
+        lines += ["", "stderr:", md.code_block(deploy.stderr, 1500, 30)]
+    return fit("\n".join(lines), budget)

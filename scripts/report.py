@@ -1,0 +1,96 @@
+"""Assemble the PR report from CI's artifacts: report.json, comment.md and summary.md.
+
+    python -m scripts.report DIR --out OUT            # writes OUT/report.json, comment.md, summary.md
+    python -m scripts.report DIR --dry-run            # prints the comment instead
+
+DIR is laid out as CI's downloaded artifacts (reports-py3.X/, lint/, scan/, image/). Any input may
+be missing or broken: the comment names each problem in one line and the rest still renders, and
+the exit status stays 0 so that the pull request always gets its comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from scripts.collect import collect
+from scripts.errors import ScriptError
+from scripts.matrix import PYPROJECT, python_versions
+from scripts.model import SHA_RE, Report, to_dict
+from scripts.render import render_report, render_summary
+
+
+def run_url(env: Mapping[str, str]) -> str:
+    """This workflow run's page, from the variables that Actions sets."""
+    server, repo, run = env.get("GITHUB_SERVER_URL", ""), env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run.isdigit() else ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.report", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("dir", type=Path, help="folder of downloaded CI artifacts")
+    out = parser.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="folder to write report.json, comment.md and summary.md to")
+    out.add_argument("--dry-run", action="store_true", help="print the comment to stdout; write nothing")
+    parser.add_argument("--head-sha", default="", help="commit the report is for (default: $REPORT_HEAD_SHA)")
+    parser.add_argument("--threshold", type=float, default=90.0, help="coverage bar shown in the report (default 90)")
+    parser.add_argument(
+        "--pyproject", type=Path, default=PYPROJECT, help="where the supported Python versions are listed"
+    )
+    return parser
+
+
+def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
+    head_sha = args.head_sha or env.get("REPORT_HEAD_SHA", "")
+    if head_sha and not SHA_RE.match(head_sha):
+        raise ScriptError(f"--head-sha: {head_sha[:60]!r} is not a 40-character commit sha")
+    return collect(
+        args.dir,
+        python_versions(args.pyproject),
+        head_sha=head_sha,
+        run_url=run_url(env),
+        coverage_threshold=args.threshold,
+    )
+
+
+def write(report: Report, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        out / "report.json": json.dumps(to_dict(report), indent=1, ensure_ascii=False) + "\n",
+        out / "comment.md": render_report(report) + "\n",
+        out / "summary.md": render_summary(report) + "\n",
+    }
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)
+
+
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    env = os.environ if env is None else env
+    try:
+        report = build(args, env)
+        if args.dry_run:
+            print(render_report(report))
+        else:
+            for path in write(report, args.out):
+                print(f"report: wrote {path}", file=sys.stderr)
+    except ScriptError as exc:
+        print(f"report: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"report: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 1
+    for problem in report.problems:
+        print(f"report: warning: {problem.message}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""The one sticky comment: hidden markers, sections owned by CI and by CD, and the size guard.
+
+Pure text. A comment is ours when its first line is MARKER (and, checked by the publisher, its
+author is the token's own login). Each workflow rewrites only its own section and keeps the
+others, so CI's rerun never wipes CD's deploy result and the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+
+MARKER = "<!-- sample-app-report -->"
+SECTIONS = ("ci", "cd")
+GITHUB_LIMIT = 65_536
+_SECTION = re.compile(
+    r"^<!-- sample-app-report:begin:(\w+) -->\n(.*?)\n<!-- sample-app-report:end:\1 -->$", re.S | re.M
+)
+CUT_NOTE = "\n\n_…cut here: GitHub's comment limit is 65,536 characters; the full report is in the job summary._"
+
+
+def begin(name: str) -> str:
+    return f"<!-- sample-app-report:begin:{name} -->"
+
+
+def end(name: str) -> str:
+    return f"<!-- sample-app-report:end:{name} -->"
+
+
+def size(text: str) -> int:
+    """Length as GitHub may count it: UTF-16 code units, never less than len()."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def is_ours(body: str | None) -> bool:
+    return bool(body) and body.split("\n", 1)[0].strip() == MARKER
+
+
+def sections(body: str | None) -> dict[str, str]:
+    """The sections found in an existing comment body, by name."""
+    if not is_ours(body):
+        return {}
+    return {m.group(1): m.group(2) for m in _SECTION.finditer(body or "") if m.group(1) in SECTIONS}
+
+
+def fit(text: str, budget: int) -> str:
+    """The text, cut with a note when it is over the budget (in UTF-16 units)."""
+    if size(text) <= budget:
+        return text
+    room = max(budget - size(CUT_NOTE) - len("\n```"), 0)
+    cut = text[:room]
+    while size(cut) > room:
+        cut = cut[: len(cut) - max((size(cut) - room) // 2, 1)]
+    # Do not leave an unclosed code fence or a half table row behind.
+    cut = cut.rsplit("\n", 1)[0] if "\n" in cut else cut
+    if cut.count("```") % 2:
+        cut += "\n```"
+    return cut + CUT_NOTE
+
+
+def compose(existing: str | None, name: str, content: str) -> str:
+    """A full comment body: our section replaced (or added), the other sections kept, under the limit."""
+    if name not in SECTIONS:
+        raise ValueError(f"unknown section {name!r}")
+    parts = sections(existing)
+    parts[name] = content.strip("\n")
+
+    def body() -> str:
+        blocks = [f"{begin(n)}\n{parts[n]}\n{end(n)}" for n in SECTIONS if n in parts]
+        return MARKER + "\n" + "\n\n".join(blocks) + "\n"
+
+    full = body()
+    if size(full) > GITHUB_LIMIT:
+        # Shorten the section being written; the kept ones were already under their own budgets.
+        overhead = size(full) - size(parts[name])
+        parts[name] = fit(parts[name], GITHUB_LIMIT - overhead)
+        full = body()
+    return full

@@ -1,0 +1,168 @@
+"""Trivy output (SARIF 2.1.0, or Trivy's own JSON) -> Scan. Pure.
+
+Trivy's SARIF keeps the facts a reviewer wants in prose: "Package: x", "Installed Version: y",
+"Fixed Version: z" in each result's message, the severity in the rule's tags. Older templates
+(Trivy 0.15) put package and severity elsewhere; both shapes are read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from scripts.errors import InputError
+from scripts.model import MAX_VULNS_KEPT, SEVERITIES, Scan, Vulnerability
+from scripts.untrusted import load_json
+
+_FIELD = re.compile(r"^(Package|Installed Version|Fixed Version|Severity): *(.*)$", re.MULTILINE)
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9._~:/?#=&%+-]+\Z")
+
+
+def _text(node: object, *keys: str) -> str:
+    for key in keys:
+        if not isinstance(node, dict):
+            return ""
+        node = node.get(key)
+    return node if isinstance(node, str) else ""
+
+
+def _fields(*texts: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for text in texts:
+        for key, value in _FIELD.findall(text):
+            found.setdefault(key, value.strip())
+    return found
+
+
+def _severity(value: str) -> str:
+    value = value.upper()
+    return value if value in SEVERITIES else "UNKNOWN"
+
+
+def _url(value: str) -> str:
+    return value if _SAFE_URL.match(value) else ""
+
+
+def _title(rule: dict[str, Any], vuln_id: str) -> str:
+    short = _text(rule, "shortDescription", "text")
+    # The 0.15 template's short description is only "<id> Package: <name>"; the full one says more.
+    if not short or short.startswith(vuln_id):
+        short = _text(rule, "fullDescription", "text") or short
+    return short[:300]
+
+
+def summarize(vulns: list[Vulnerability], tool: str, target: str) -> Scan:
+    """Counts by severity (each id+package+version once), and the CRITICAL/HIGH worth showing first."""
+    unique = list({(v.id, v.package, v.installed): v for v in vulns}.values())
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for vuln in unique:
+        counts[vuln.severity] += 1
+    rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+    top = sorted(
+        (v for v in unique if v.severity in ("CRITICAL", "HIGH")),
+        key=lambda v: (rank[v.severity], v.fixed == "", v.id, v.package),
+    )
+    return Scan(
+        tool=tool[:100],
+        target=target[:500],
+        counts=counts,
+        fixable_critical=sum(1 for v in unique if v.severity == "CRITICAL" and v.fixed),
+        top=tuple(top[:MAX_VULNS_KEPT]),
+    )
+
+
+def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
+    runs = data.get("runs")
+    if not isinstance(runs, list):
+        raise InputError(f"{path}: SARIF without a runs list")
+    vulns: list[Vulnerability] = []
+    tool = target = ""
+    for run in runs:
+        driver = run.get("tool", {}).get("driver", {}) if isinstance(run, dict) else {}
+        if not isinstance(driver, dict):
+            raise InputError(f"{path}: SARIF run without tool.driver")
+        tool = tool or f"{_text(driver, 'name') or 'unknown'} {_text(driver, 'version')}".strip()
+        target = target or _text(run, "properties", "imageName")
+        rules = driver.get("rules") or []
+        by_id = {r.get("id"): r for r in rules if isinstance(r, dict)}
+        for result in run.get("results") or []:
+            if not isinstance(result, dict):
+                continue
+            rule_id = _text(result, "ruleId")
+            index = result.get("ruleIndex")
+            # Look up by id first: Trivy 0.15's template wrote ruleIndex values that point elsewhere.
+            rule = by_id.get(rule_id)
+            if rule is None and isinstance(index, int) and 0 <= index < len(rules):
+                rule = rules[index]
+            if not isinstance(rule, dict):
+                rule = {}
+            found = _fields(_text(result, "message", "text"), _text(rule, "help", "text"))
+            tags = rule.get("properties", {}).get("tags", []) if isinstance(rule.get("properties"), dict) else []
+            tag_severity = next((t for t in tags if isinstance(t, str) and t.upper() in SEVERITIES), "")
+            vuln_id, _, legacy_package = rule_id.partition("/")
+            package = found.get("Package") or legacy_package or _text(rule, "shortDescription", "text")
+            if not target:
+                locations = result.get("locations") or [{}]
+                target = _text(locations[0], "physicalLocation", "artifactLocation", "uri") if locations else ""
+            vulns.append(
+                Vulnerability(
+                    id=vuln_id[:200] or "?",
+                    package=package[:200],
+                    installed=found.get("Installed Version", "")[:200],
+                    fixed=found.get("Fixed Version", "")[:500],
+                    severity=_severity(tag_severity or found.get("Severity", "")),
+                    url=_url(_text(rule, "helpUri")),
+                    title=_title(rule, vuln_id),
+                )
+            )
+    return summarize(vulns, tool, target)
+
+
+def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
+    results = data.get("Results") or []
+    if not isinstance(results, list):
+        raise InputError(f"{path}: Trivy JSON whose Results is not a list")
+    vulns: list[Vulnerability] = []
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        for v in result.get("Vulnerabilities") or []:
+            if isinstance(v, dict):
+                vulns.append(
+                    Vulnerability(
+                        id=_text(v, "VulnerabilityID")[:200] or "?",
+                        package=_text(v, "PkgName")[:200],
+                        installed=_text(v, "InstalledVersion")[:200],
+                        fixed=_text(v, "FixedVersion")[:500],
+                        severity=_severity(_text(v, "Severity")),
+                        url=_url(_text(v, "PrimaryURL")),
+                        title=_text(v, "Title")[:300],
+                    )
+                )
+        for kind, items in (("misconfig", result.get("Misconfigurations")), ("secret", result.get("Secrets"))):
+            for m in items or []:
+                if isinstance(m, dict) and (kind == "secret" or _text(m, "Status") == "FAIL"):
+                    vulns.append(
+                        Vulnerability(
+                            id=(_text(m, "ID") or _text(m, "RuleID"))[:200] or "?",
+                            package=_text(result, "Target")[:200],
+                            installed="",
+                            fixed="",
+                            severity=_severity(_text(m, "Severity")),
+                            url=_url(_text(m, "PrimaryURL")),
+                            title=_text(m, "Title")[:300],
+                        )
+                    )
+    version = _text(data, "Trivy", "Version")
+    return summarize(vulns, f"Trivy {version}".strip(), _text(data, "ArtifactName"))
+
+
+def parse_trivy(path: Path) -> Scan:
+    """Read a Trivy SARIF or JSON report. InputError when it is neither."""
+    data = load_json(path)
+    if isinstance(data, dict) and "runs" in data:
+        return _from_sarif(data, path)
+    if isinstance(data, dict) and ("SchemaVersion" in data or "Results" in data):
+        return _from_trivy_json(data, path)
+    raise InputError(f"{path}: neither SARIF (no 'runs') nor Trivy JSON (no 'SchemaVersion')")

@@ -1,0 +1,355 @@
+"""A local GitHub REST API on 127.0.0.1 for PyGithub: real HTTP, GitHub's own response shapes.
+
+Bodies are built from GitHub's OpenAPI examples (tests/fixtures/github-api/), with every URL
+pointing back at this server, as PyGithub requires. It holds pull requests, issue comments and
+workflow-run artifacts; faults (a 502, a secondary rate limit with Retry-After) are queued per
+route. Used in-process by the integration tests and as a process by the end-to-end tests:
+
+    python -m tests.support.fake_github --port 8765 --token T --state state.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "github-api"
+REAL_API = "https://api.github.com"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class Fault:
+    method: str
+    path: str  # regex, matched against the path without the query
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class State:
+    token: str = "test-token"
+    viewer: str = "github-actions[bot]"
+    user_403: bool = True  # GET /user refuses the Actions token, as on GitHub
+    pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    next_id: int = 1000
+    list_barrier: threading.Barrier | None = None
+
+
+class FakeGitHub:
+    """Start with .start(); the base URL is .url. Thread-safe; one lock for the state."""
+
+    def __init__(self, token: str = "test-token") -> None:
+        self.state = State(token=token)
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def start(self) -> FakeGitHub:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ---- building state -------------------------------------------------------------------
+    def _rewrite(self, data: Any) -> Any:
+        return json.loads(json.dumps(data).replace(REAL_API, self.url))
+
+    def add_pull(
+        self, repo: str, number: int, *, head_sha: str, head_owner: str, head_branch: str, state: str = "open"
+    ) -> dict[str, Any]:
+        base_owner, name = repo.split("/")
+        pr = copy.deepcopy(load("get-pull.200.json"))
+        text = json.dumps(pr).replace("octocat/Hello-World", repo).replace("/1347", f"/{number}")
+        pr = self._rewrite(json.loads(text))
+        pr.update(number=number, state=state, id=number * 10)
+        head_repo = f"{head_owner}/{name}"
+        pr["head"].update(sha=head_sha, ref=head_branch, label=f"{head_owner}:{head_branch}")
+        pr["head"]["repo"].update(full_name=head_repo, fork=head_owner != base_owner)
+        pr["head"]["repo"]["owner"]["login"] = head_owner
+        with self.lock:
+            self.state.pulls[(repo, number)] = pr
+        return pr
+
+    def add_comment(self, repo: str, number: int, body: str, login: str = "github-actions[bot]") -> dict[str, Any]:
+        with self.lock:
+            return self._new_comment(repo, number, body, login)
+
+    def _new_comment(self, repo: str, number: int, body: str, login: str) -> dict[str, Any]:
+        self.state.next_id += 1
+        cid = self.state.next_id
+        comment = copy.deepcopy(load("list-issue-comments.200.json")[0])
+        comment = self._rewrite(json.loads(json.dumps(comment).replace("octocat/Hello-World", repo)))
+        user = self._rewrite(load("github-actions-bot.simple-user.json"))
+        if login != user["login"]:
+            user.update(login=login, id=abs(hash(login)) % 10**7, type="User")
+        comment.update(
+            id=cid,
+            body=body,
+            user=user,
+            url=f"{self.url}/repos/{repo}/issues/comments/{cid}",
+            html_url=f"https://github.com/{repo}/pull/{number}#issuecomment-{cid}",
+            issue_url=f"{self.url}/repos/{repo}/issues/{number}",
+        )
+        comment["_repo"], comment["_number"] = repo, number
+        self.state.comments[cid] = comment
+        return comment
+
+    def add_run(self, repo: str, run_id: int, artifact_names: list[str]) -> None:
+        template = load("list-workflow-run-artifacts.200.json")["artifacts"][0]
+        artifacts = []
+        for i, name in enumerate(artifact_names):
+            artifact = self._rewrite(copy.deepcopy(template))
+            artifact.update(id=run_id * 100 + i, name=name, expired=False)
+            artifacts.append(artifact)
+        with self.lock:
+            self.state.runs[(repo, run_id)] = artifacts
+
+    def fault(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        with self.lock:
+            self.state.faults.append(Fault(method, path, status, body, headers or {}, times))
+
+    def comments_on(self, repo: str, number: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return [c for c in self.state.comments.values() if c["_repo"] == repo and c["_number"] == number]
+
+
+ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)\Z"), "get_pull"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls\Z"), "list_pulls"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "list_comments"),
+    ("POST", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "create_comment"),
+    ("PATCH", re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)\Z"), "update_comment"),
+    ("DELETE", re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)\Z"), "delete_comment"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)\Z"), "get_run"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts\Z"), "list_artifacts"),
+    ("POST", re.compile(r"/graphql\Z"), "graphql"),
+    ("GET", re.compile(r"/user\Z"), "get_user"),
+]
+
+
+def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # One segment per response: without these, Nagle and delayed ACKs add 40 ms to each call.
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16
+
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+        def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+            raw = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(raw)))
+            self.send_header("X-RateLimit-Limit", "1000")
+            self.send_header("X-RateLimit-Remaining", "999")
+            self.send_header("X-RateLimit-Reset", "4102444800")
+            self.send_header("X-RateLimit-Used", "1")
+            self.send_header("X-RateLimit-Resource", "core")
+            self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                return json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                return {}
+
+        def _dispatch(self, method: str) -> None:
+            split = urlsplit(self.path)
+            path, query = split.path, parse_qs(split.query)
+            body = self._body() if method in ("POST", "PATCH") else {}
+            state = fake.state
+            with fake.lock:
+                state.requests.append((method, self.path))
+                if self.headers.get("Authorization") != f"token {state.token}":
+                    return self._send(401, load("error.401.bad-credentials.json"))
+                for fault in state.faults:
+                    if fault.method == method and fault.times > 0 and re.search(fault.path, path):
+                        fault.times -= 1
+                        return self._send(fault.status, fault.body, fault.headers)
+            for route_method, pattern, name in ROUTES:
+                match = pattern.match(path)
+                if match and route_method == method:
+                    return getattr(self, name)(*match.groups(), query=query, body=body)
+            return self._send(404, load("error.404.not-found.json"))
+
+        def do_GET(self) -> None:
+            self._dispatch("GET")
+
+        def do_POST(self) -> None:
+            self._dispatch("POST")
+
+        def do_PATCH(self) -> None:
+            self._dispatch("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._dispatch("DELETE")
+
+        # ---- endpoints ---------------------------------------------------------------
+        def _paginate(self, items: list[Any], query: dict[str, list[str]], wrap: str | None = None) -> None:
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = int(query.get("page", ["1"])[0])
+            chunk = items[(page - 1) * per_page : page * per_page]
+            last = max((len(items) + per_page - 1) // per_page, 1)
+            base = f"{fake.url}{urlsplit(self.path).path}"
+            links = []
+            extra = "".join(f"&{k}={v[0]}" for k, v in query.items() if k not in ("page", "per_page"))
+            if page < last:
+                links.append(f'<{base}?per_page={per_page}&page={page + 1}{extra}>; rel="next"')
+                links.append(f'<{base}?per_page={per_page}&page={last}{extra}>; rel="last"')
+            if page > 1:
+                links.append(f'<{base}?per_page={per_page}&page={page - 1}{extra}>; rel="prev"')
+                links.append(f'<{base}?per_page={per_page}&page=1{extra}>; rel="first"')
+            headers = {"Link": ", ".join(links)} if links else {}
+            body = {"total_count": len(items), wrap: chunk} if wrap else chunk
+            self._send(200, body, headers)
+
+        def get_pull(self, repo: str, number: str, **_: Any) -> None:
+            with fake.lock:
+                pr = fake.state.pulls.get((repo, int(number)))
+            self._send(200, pr) if pr else self._send(404, load("error.404.not-found.json"))
+
+        def list_pulls(self, repo: str, query: dict[str, list[str]], **_: Any) -> None:
+            state = query.get("state", ["open"])[0]
+            head = query.get("head", [""])[0]
+            with fake.lock:
+                pulls = [
+                    pr
+                    for (r, _n), pr in sorted(fake.state.pulls.items())
+                    if r == repo
+                    and (state == "all" or pr["state"] == state)
+                    and (not head or pr["head"]["label"] == head)
+                ]
+            self._paginate(pulls, query)
+
+        def list_comments(self, repo: str, number: str, query: dict[str, list[str]], **_: Any) -> None:
+            barrier = fake.state.list_barrier
+            if barrier is not None and query.get("page", ["1"])[0] == "1":
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(timeout=5)
+            items = [{k: v for k, v in c.items() if not k.startswith("_")} for c in fake.comments_on(repo, int(number))]
+            self._paginate(sorted(items, key=lambda c: c["id"]), query)
+
+        def create_comment(self, repo: str, number: str, body: dict[str, Any], **_: Any) -> None:
+            if not isinstance(body.get("body"), str):
+                return self._send(
+                    422, {"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"}
+                )
+            if len(body["body"]) > 65536:
+                return self._send(
+                    422,
+                    {
+                        "message": "Validation Failed",
+                        "errors": [
+                            {
+                                "resource": "IssueComment",
+                                "code": "custom",
+                                "field": "body",
+                                "message": "body is too long (maximum is 65536 characters)",
+                            }
+                        ],
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                )
+            with fake.lock:
+                comment = fake._new_comment(repo, int(number), body["body"], fake.state.viewer)
+            public = {k: v for k, v in comment.items() if not k.startswith("_")}
+            self._send(201, public, {"Location": public["url"]})
+
+        def update_comment(self, repo: str, cid: str, body: dict[str, Any], **_: Any) -> None:
+            with fake.lock:
+                comment = fake.state.comments.get(int(cid))
+                if comment is None or comment["_repo"] != repo:
+                    return self._send(404, load("error.404.not-found.json"))
+                if len(body.get("body", "")) > 65536:
+                    return self._send(
+                        422, {"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"}
+                    )
+                comment["body"] = body.get("body", "")
+                public = {k: v for k, v in comment.items() if not k.startswith("_")}
+            self._send(200, public)
+
+        def delete_comment(self, repo: str, cid: str, **_: Any) -> None:
+            with fake.lock:
+                comment = fake.state.comments.pop(int(cid), None)
+            self._send(204) if comment else self._send(404, load("error.404.not-found.json"))
+
+        def get_run(self, repo: str, run_id: str, **_: Any) -> None:
+            with fake.lock:
+                known = (repo, int(run_id)) in fake.state.runs
+            if not known:
+                return self._send(404, load("error.404.not-found.json"))
+            run = fake._rewrite(load("get-workflow-run.200.json"))
+            text = json.dumps(run).replace("octo-org/octo-repo", repo).replace("30433642", run_id)
+            self._send(200, json.loads(text))
+
+        def list_artifacts(self, repo: str, run_id: str, query: dict[str, list[str]], **_: Any) -> None:
+            with fake.lock:
+                artifacts = fake.state.runs.get((repo, int(run_id)))
+            if artifacts is None:
+                return self._send(404, load("error.404.not-found.json"))
+            self._paginate(artifacts, query, wrap="artifacts")
+
+        def graphql(self, body: dict[str, Any], **_: Any) -> None:
+            if "viewer" in str(body.get("query", "")):
+                return self._send(200, {"data": {"viewer": {"login": fake.state.viewer}}})
+            self._send(200, {"errors": [{"message": "unsupported query in the fake"}]})
+
+        def get_user(self, **_: Any) -> None:
+            if fake.state.user_403:
+                return self._send(403, load("get-authenticated-user.403.github-token.json"))
+            user = fake._rewrite(load("github-actions-bot.simple-user.json"))
+            self._send(200, {**user, "login": fake.state.viewer})
+
+    return Handler
+
+
+def main() -> int:  # pragma: no cover - exercised by the end-to-end tests
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--token", default="test-token")
+    args = parser.parse_args()
+    fake = FakeGitHub(args.token).start()
+    print(fake.url, flush=True)
+    fake.thread.join()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""scripts.comment against a local GitHub REST API: PyGithub over real HTTP, GitHub's shapes."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from scripts import comment, sticky
+from tests.support.fake_github import FakeGitHub, load
+
+REPO = "octo-org/sample-app"
+SHA = "a" * 40
+OTHER_SHA = "b" * 40
+
+
+@pytest.fixture
+def fake():
+    server = FakeGitHub().start()
+    server.add_pull(REPO, 7, head_sha=SHA, head_owner="octo-org", head_branch="feature/x")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(fake):
+    return {
+        "GITHUB_TOKEN": "test-token",
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RETRY_BACKOFF": "0",
+        "GITHUB_RETRIES": "3",
+        "GITHUB_SECONDARY_RATE_WAIT": "1",
+        "GITHUB_PACE_REQUESTS": "0",
+        "GITHUB_PACE_WRITES": "0",
+    }
+
+
+@pytest.fixture
+def body(tmp_path):
+    def make(text: str = "## ✅ CI passed") -> str:
+        path = tmp_path / f"body-{abs(hash(text))}.md"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return make
+
+
+def run(env, *argv: str) -> int:
+    return comment.main(["--repo", REPO, *argv], env=env)
+
+
+def ci(body_file: str, pr: str = "7", sha: str = SHA) -> list[str]:
+    return ["--pr", pr, "--head-sha", sha, "--body-file", body_file]
+
+
+def writes(fake) -> list[tuple[str, str]]:
+    return [(m, p) for m, p in fake.state.requests if m in ("POST", "PATCH", "DELETE") and "graphql" not in p]
+
+
+class TestUpsert:
+    def test_comment__creates_one_sticky_comment(self, fake, env, body):
+        """No comment yet: one is created, with the hidden marker, as the token's own login."""
+        assert run(env, *ci(body("first"))) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert made["body"].startswith(sticky.MARKER + "\n")
+        assert sticky.sections(made["body"]) == {"ci": "first"}
+        assert made["user"]["login"] == "github-actions[bot]"
+
+    def test_comment__updates_in_place_on_the_next_run(self, fake, env, body):
+        """A second run edits the same comment (PATCH), never a second POST."""
+        run(env, *ci(body("first")))
+        [first] = fake.comments_on(REPO, 7)
+        assert run(env, *ci(body("second"))) == 0
+        [after] = fake.comments_on(REPO, 7)
+        assert after["id"] == first["id"]
+        assert sticky.sections(after["body"])["ci"] == "second"
+        assert [m for m, _ in writes(fake)] == ["POST", "PATCH"]
+
+    def test_comment__finds_its_comment_beyond_the_first_page(self, fake, env, body):
+        """With 150 other comments around it, ours (number 130) is found on page 2 and updated."""
+        for i in range(129):
+            fake.add_comment(REPO, 7, f"chatter {i}", login="octocat")
+        ours = fake.add_comment(REPO, 7, sticky.compose(None, "ci", "old"))
+        for i in range(21):
+            fake.add_comment(REPO, 7, f"more chatter {i}", login="octocat")
+        assert run(env, *ci(body("new"))) == 0
+        mine = [c for c in fake.comments_on(REPO, 7) if sticky.is_ours(c["body"])]
+        assert [c["id"] for c in mine] == [ours["id"]]
+        assert sticky.sections(mine[0]["body"])["ci"] == "new"
+        assert any("page=2" in path for _, path in fake.state.requests)
+
+    def test_comment__ignores_the_marker_in_someone_elses_comment(self, fake, env, body):
+        """A user who pastes our marker does not get their comment overwritten."""
+        forged = fake.add_comment(REPO, 7, sticky.compose(None, "ci", "I am the bot now"), login="mallory")
+        assert run(env, *ci(body("real"))) == 0
+        bodies = {c["id"]: c for c in fake.comments_on(REPO, 7)}
+        assert bodies[forged["id"]]["body"] == sticky.compose(None, "ci", "I am the bot now")
+        [ours] = [c for c in bodies.values() if c["user"]["login"] == "github-actions[bot]"]
+        assert sticky.sections(ours["body"])["ci"] == "real"
+
+    def test_comment__keeps_the_cd_section_when_ci_rewrites(self, fake, env, body):
+        fake.add_comment(REPO, 7, sticky.compose(sticky.compose(None, "ci", "old ci"), "cd", "deployed"))
+        assert run(env, *ci(body("new ci"))) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert sticky.sections(made["body"]) == {"ci": "new ci", "cd": "deployed"}
+
+    def test_comment__keeps_the_ci_section_when_cd_writes(self, fake, env, tmp_path):
+        fake.add_comment(REPO, 7, sticky.compose(None, "ci", "tests passed"))
+        deploy = tmp_path / "deploy.json"
+        deploy.write_text(json.dumps({"status": "success", "reason": "printed 5", "stdout": "5\n"}))
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy)) == 0
+        [made] = fake.comments_on(REPO, 7)
+        parts = sticky.sections(made["body"])
+        assert parts["ci"] == "tests passed"
+        assert "Deploy: success" in parts["cd"]
+
+    def test_comment__two_runs_at_once_end_with_one_comment(self, fake, env, body):
+        """Both runs list before either creates (a barrier in the fake forces the race)."""
+        fake.state.list_barrier = threading.Barrier(2)
+        ci_file, statuses = body("from ci"), []
+        cd_file = body("from cd")
+        threads = [
+            threading.Thread(target=lambda: statuses.append(run(env, *ci(ci_file)))),
+            threading.Thread(target=lambda: statuses.append(run(env, *ci(cd_file), "--section", "cd"))),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        fake.state.list_barrier = None
+        assert statuses == [0, 0]
+        [survivor] = fake.comments_on(REPO, 7)
+        assert sticky.sections(survivor["body"]) == {"ci": "from ci", "cd": "from cd"}
+
+
+class TestFaults:
+    def test_comment__retries_a_502(self, fake, env, body):
+        """A 502 on the write is retried; exactly one comment results."""
+        fake.fault("POST", r"/issues/7/comments$", 502, {"message": "Server Error"})
+        assert run(env, *ci(body())) == 0
+        assert len(fake.comments_on(REPO, 7)) == 1
+        assert [m for m, _ in writes(fake)] == ["POST", "POST"]
+
+    def test_comment__waits_out_a_secondary_rate_limit(self, fake, env, body):
+        """A 403 secondary rate limit with Retry-After is retried after the wait, not reported."""
+        run(env, *ci(body("one")))
+        limited = load("error.403.secondary-rate-limit.json")
+        fake.fault("PATCH", r"/issues/comments/\d+$", 403, limited, {"Retry-After": "1"})
+        assert run(env, *ci(body("two"))) == 0
+        assert [m for m, _ in writes(fake)] == ["POST", "PATCH", "PATCH"]
+        [made] = fake.comments_on(REPO, 7)
+        assert sticky.sections(made["body"])["ci"] == "two"
+
+    def test_comment__persistent_502_is_one_clear_line(self, fake, env, body, capsys):
+        fake.fault("GET", r"/issues/7/comments$", 502, {"message": "Server Error"}, times=10)
+        assert run(env, *ci(body())) == 4
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "reading the pull request's comments" in err
+        assert "502" in err or "too many" in err.lower() or "retries" in err.lower()
+        assert fake.comments_on(REPO, 7) == []
+
+    def test_comment__bad_credentials(self, fake, env, body, capsys):
+        assert run({**env, "GITHUB_TOKEN": "wrong"}, *ci(body())) == 4
+        assert "401" in capsys.readouterr().err
+
+    def test_comment__no_token_is_a_clear_error(self, env, body, capsys):
+        assert run({k: v for k, v in env.items() if k != "GITHUB_TOKEN"}, *ci(body())) == 1
+        assert "GITHUB_TOKEN is not set" in capsys.readouterr().err
+
+
+class TestTrustedLookup:
+    def test_comment__forged_pr_number_is_ignored(self, fake, env, body, capsys):
+        """The artifact says #99; the API says the head commit belongs to #7: #7 gets the comment."""
+        fake.add_pull(REPO, 99, head_sha=OTHER_SHA, head_owner="octo-org", head_branch="other")
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", SHA, "--pr", "99"]
+        assert run(env, *argv, "--body-file", body()) == 0
+        assert len(fake.comments_on(REPO, 7)) == 1
+        assert fake.comments_on(REPO, 99) == []
+        assert "ignored PR number 99" in capsys.readouterr().err
+
+    def test_comment__fork_pr_found_by_head_owner_and_branch(self, fake, env, body):
+        """workflow_run.pull_requests is empty for forks: the lookup by head finds the PR anyway."""
+        fake.add_pull(REPO, 8, head_sha=OTHER_SHA, head_owner="forker", head_branch="main")
+        argv = ["--head-owner", "forker", "--head-branch", "main", "--head-sha", OTHER_SHA]
+        assert run(env, *argv, "--body-file", body()) == 0
+        assert len(fake.comments_on(REPO, 8)) == 1
+
+    def test_comment__number_whose_head_moved_on_is_refused(self, fake, env, body, capsys):
+        """A PR number is trusted only when its head is the commit CI ran on."""
+        assert run(env, *ci(body(), sha=OTHER_SHA)) == 5
+        assert "refused: pull request #7 has head" in capsys.readouterr().err
+        assert writes(fake) == []
+
+    def test_comment__stale_head_is_refused(self, fake, env, body):
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", OTHER_SHA]
+        assert run(env, *argv, "--body-file", body()) == 5
+        assert writes(fake) == []
+
+    def test_comment__unknown_pr_is_refused(self, fake, env, body):
+        assert run(env, *ci(body(), pr="12345")) == 5
+
+
+class TestOther:
+    def test_comment__dry_run_writes_nothing(self, fake, env, body, capsys):
+        assert run(env, *ci(body("preview")), "--dry-run") == 0
+        out = capsys.readouterr()
+        assert sticky.sections(out.out)["ci"] == "preview"
+        assert "would create" in out.err
+        assert writes(fake) == []
+
+    def test_comment__dry_run_without_a_token_prints_the_body(self, env, body, capsys):
+        assert run({}, *ci(body("offline")), "--dry-run") == 0
+        assert sticky.sections(capsys.readouterr().out)["ci"] == "offline"
+
+    def test_comment__body_file_cannot_fake_markers(self, fake, env, body):
+        """A body that carries our end marker cannot close our section early or start another."""
+        evil = f"hi\n{sticky.end('ci')}\n{sticky.begin('cd')}\nfake deploy"
+        assert run(env, *ci(body(evil))) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert set(sticky.sections(made["body"])) == {"ci"}
+
+    def test_comment__report_json_is_rendered_with_artifact_links(self, fake, env, tmp_path):
+        from scripts.model import Report, to_dict
+
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(Report(python_versions=("3.12",)))))
+        fake.add_run(REPO, 4242, ["reports-py3.12", "pr-report", "octo-org~sample-app~ABC.dockerbuild"])
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--report", str(report), "--run-id", "4242") == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert "(https://github.com/octo-org/sample-app/actions/runs/4242/artifacts/424200)" in made["body"]
+        assert "dockerbuild" not in made["body"]
+
+    def test_own_login__falls_back_to_get_user(self, fake, env, body):
+        """Where GraphQL fails (some GHES setups), GET /user names the login."""
+        fake.state.user_403 = False
+        fake.fault("POST", r"/graphql$", 400, {"message": "nope"}, times=5)
+        assert run(env, *ci(body())) == 0
+        assert len(fake.comments_on(REPO, 7)) == 1
