@@ -43,15 +43,16 @@ def parse_junit(path: Path, python: str) -> TestRun:
     failed: list[FailedTest] = []
     # State of the <testcase> being read.
     in_case = False
-    case_name = ""
+    case_attrs: dict[str, str] = {}
     outcome = ""  # "", "skipped", "failure" or "error"
     message = ""
     collecting = False
     text: list[str] = []
     text_len = 0
+    bound: list = []  # the expat parser, so that text is only delivered while it is wanted
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, in_case, case_name, outcome, message, collecting, text_len, root_time, case_time
+        nonlocal depth, in_case, case_attrs, outcome, message, collecting, text_len, root_time, case_time
         depth += 1
         if depth == 1:
             root.append(name)
@@ -61,11 +62,11 @@ def parse_junit(path: Path, python: str) -> TestRun:
                 root_time = _float(attrs["time"])
         if name == "testcase":
             in_case = True
-            classname = attrs.get("classname", "")
-            case_name = f"{classname}::{attrs.get('name', '')}" if classname else attrs.get("name", "")
+            case_attrs = attrs
             outcome = ""
             message = ""
-            case_time += _float(attrs.get("time"))
+            if not root_time:  # the cases' sum is only the fallback for the duration
+                case_time += _float(attrs.get("time"))
         elif in_case and name in _RANK:
             if _RANK[name] > _RANK.get(outcome, 0):
                 outcome = name
@@ -73,6 +74,7 @@ def parse_junit(path: Path, python: str) -> TestRun:
                 collecting = name != "skipped"
                 text.clear()
                 text_len = 0
+                bound[0].CharacterDataHandler = data if collecting else None
         elif name == "testsuite" and depth == 2 and "time" in attrs:
             suite_times.append(_float(attrs["time"]))
 
@@ -87,6 +89,7 @@ def parse_junit(path: Path, python: str) -> TestRun:
         depth -= 1
         if name in ("failure", "error"):
             collecting = False
+            bound[0].CharacterDataHandler = None
         elif name == "testcase":
             in_case = False
             tests += 1
@@ -99,9 +102,11 @@ def parse_junit(path: Path, python: str) -> TestRun:
                     errors += 1
                 if len(failed) < MAX_FAILED_KEPT:
                     shown = first_line(message) or first_line("".join(text)) or outcome
-                    failed.append(FailedTest(name=case_name[:500], kind=outcome, message=shown))
+                    classname, case = case_attrs.get("classname", ""), case_attrs.get("name", "")
+                    name = f"{classname}::{case}" if classname else case
+                    failed.append(FailedTest(name=name[:500], kind=outcome, message=shown))
 
-    safexml.parse(path, start, end, data)
+    safexml.parse(path, start, end, bind=bound.append)
     if not root:
         raise InputError(f"{path}: no XML element found")
     # The producer's own wall time when it gives one; else the suites'; else the cases' sum.

@@ -34,10 +34,13 @@ def inline(text: str, limit: int = 200) -> str:
     return _MENTION.sub("@" + ZWSP, text)
 
 
-def code(text: str, limit: int = 200) -> str:
-    """Inline code; the fence is longer than any run of backticks inside."""
+def code(text: str, limit: int = 200, *, in_table: bool = False) -> str:
+    """Inline code; the fence is longer than any run of backticks inside. In a table cell a pipe
+    would end the cell even inside code, so it is escaped there (GitHub shows it as |)."""
     text = shorten(" ".join(_CONTROL.sub(" ", _ANSI.sub("", text)).split()), limit)
     text = text.replace("<!--", "<" + ZWSP + "!--")
+    if in_table:
+        text = text.replace("|", "\\|")
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""

@@ -38,6 +38,7 @@ class FailedTest:
 
 @dataclass(frozen=True)
 class TestRun:
+    __test__ = False  # a results record, not a pytest test class
     python: str
     tests: int
     failures: int
@@ -119,6 +120,7 @@ class Vulnerability:
     severity: str
     url: str = ""
     title: str = ""
+    location: str = ""  # where the package is installed; one package can be installed twice
 
 
 @dataclass(frozen=True)
@@ -337,6 +339,7 @@ def _vulnerability(r: _Reader) -> Vulnerability:
         severity=r.text("severity", pattern=re.compile("(" + "|".join(SEVERITIES) + r")\Z")),
         url=r.text("url", "", max_len=500),
         title=r.text("title", ""),
+        location=r.text("location", "", max_len=500),
     )
 
 

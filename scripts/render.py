@@ -152,7 +152,9 @@ def _coverage(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     cuts = []
     latest: Coverage | None = report.coverage[-1] if report.coverage else None
     if latest and latest.lowest and detail.files:
-        rows = [[md.code(f.path, 120), _pct(f.percent), str(f.missed)] for f in latest.lowest[: detail.files]]
+        rows = [
+            [md.code(f.path, 120, in_table=True), _pct(f.percent), str(f.missed)] for f in latest.lowest[: detail.files]
+        ]
         out += [
             "",
             f"Lowest-covered files (Python {md.inline(latest.python)}):",
@@ -205,7 +207,10 @@ def _lint(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
         return out, []
     out.append(f"⚠️ {lint.total} findings, {lint.fixable} fixable with `ruff check --fix`")
     if detail.rules:
-        rows = [[md.code(r.rule, 40), str(r.count), md.inline(r.example, 150)] for r in lint.rules[: detail.rules]]
+        rows = [
+            [md.code(r.rule, 40, in_table=True), str(r.count), md.inline(r.example, 150)]
+            for r in lint.rules[: detail.rules]
+        ]
         out += ["", md.table(["rule", "count", "example"], rows)]
     cuts = (
         [f"{min(detail.rules, len(lint.rules))} of {len(lint.rules)} lint rules shown"]

@@ -42,8 +42,12 @@ def parse(
     data: DataHandler | None = None,
     *,
     max_bytes: int = MAX_XML_BYTES,
+    bind: Callable[[expat.XMLParserType], None] | None = None,
 ) -> None:
-    """Feed the file to the handlers, or raise InputError naming the file, line and problem."""
+    """Feed the file to the handlers, or raise InputError naming the file, line and problem.
+
+    bind receives the parser before parsing starts, so that a caller can switch the character
+    data handler on only while it wants text (expat otherwise calls it for every newline)."""
     check_size(path, max_bytes)
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -57,6 +61,8 @@ def parse(
     parser.EndElementHandler = end
     if data is not None:
         parser.CharacterDataHandler = data
+    if bind is not None:
+        bind(parser)
     read = 0
     try:
         with path.open("rb") as stream:

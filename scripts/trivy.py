@@ -53,8 +53,9 @@ def _title(rule: dict[str, Any], vuln_id: str) -> str:
 
 
 def summarize(vulns: list[Vulnerability], tool: str, target: str) -> Scan:
-    """Counts by severity (each id+package+version once), and the CRITICAL/HIGH worth showing first."""
-    unique = list({(v.id, v.package, v.installed): v for v in vulns}.values())
+    """Counts by severity, and the CRITICAL/HIGH worth showing first. A finding is counted once per
+    place it is installed, as Trivy counts it (the same wheel in two site-packages is two)."""
+    unique = list({(v.id, v.package, v.installed, v.location): v for v in vulns}.values())
     counts = dict.fromkeys(SEVERITIES, 0)
     for vuln in unique:
         counts[vuln.severity] += 1
@@ -102,9 +103,13 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
             tag_severity = next((t for t in tags if isinstance(t, str) and t.upper() in SEVERITIES), "")
             vuln_id, _, legacy_package = rule_id.partition("/")
             package = found.get("Package") or legacy_package or _text(rule, "shortDescription", "text")
-            if not target:
-                locations = result.get("locations") or [{}]
-                target = _text(locations[0], "physicalLocation", "artifactLocation", "uri") if locations else ""
+            locations = result.get("locations")
+            where = (
+                _text(locations[0], "physicalLocation", "artifactLocation", "uri")
+                if isinstance(locations, list) and locations
+                else ""
+            )
+            target = target or where
             vulns.append(
                 Vulnerability(
                     id=vuln_id[:200] or "?",
@@ -114,13 +119,15 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
                     severity=_severity(tag_severity or found.get("Severity", "")),
                     url=_url(_text(rule, "helpUri")),
                     title=_title(rule, vuln_id),
+                    location=where[:500],
                 )
             )
     return summarize(vulns, tool, target)
 
 
 def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
-    results = data.get("Results") or []
+    results = data.get("Results")
+    results = [] if results is None else results
     if not isinstance(results, list):
         raise InputError(f"{path}: Trivy JSON whose Results is not a list")
     vulns: list[Vulnerability] = []
@@ -138,6 +145,7 @@ def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
                         severity=_severity(_text(v, "Severity")),
                         url=_url(_text(v, "PrimaryURL")),
                         title=_text(v, "Title")[:300],
+                        location=(_text(v, "PkgPath") or _text(result, "Target"))[:500],
                     )
                 )
         for kind, items in (("misconfig", result.get("Misconfigurations")), ("secret", result.get("Secrets"))):
@@ -152,6 +160,7 @@ def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
                             severity=_severity(_text(m, "Severity")),
                             url=_url(_text(m, "PrimaryURL")),
                             title=_text(m, "Title")[:300],
+                            location=_text(result, "Target")[:500],
                         )
                     )
     version = _text(data, "Trivy", "Version")

@@ -1,0 +1,352 @@
+"""Parsers on the real outputs in tests/fixtures/reports/ (whence: SOURCES.tsv), and on hostile input.
+
+The expected counts are those the fixtures' SOURCES.tsv states for each file, counted from the
+elements (not the header attributes, which real producers get wrong).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.cobertura import parse_cobertura
+from scripts.errors import InputError
+from scripts.junit import parse_junit
+from scripts.model import MAX_FAILED_KEPT
+from scripts.ruff_json import parse_ruff
+from scripts.trivy import parse_trivy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+
+ENTITY_BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<testsuites><testsuite><testcase name="&lol9;"/></testsuite></testsuites>
+"""
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<testsuite><testcase name="&secret;"><failure message="&secret;"/></testcase></testsuite>
+"""
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+class TestJunit:
+    @pytest.mark.parametrize(
+        ("name", "tests", "failures", "errors", "skipped"),
+        [
+            ("junit-dorny-java-pulsar.xml", 808, 1, 0, 14),
+            ("junit-dorny-jest-large-4239.xml", 4239, 2, 0, 30),
+            ("junit-dorny-python-unittest.xml", 8, 1, 1, 2),
+            ("junit-dorny-python-xunit-pytest.xml", 10, 2, 0, 2),  # header says tests=15
+            ("junit-enricomi-bazel-suite-logs.xml", 1, 0, 1, 0),
+            ("junit-enricomi-jest-jest-junit.xml", 2, 0, 0, 0),
+            ("junit-enricomi-junit.multiresult.xml", 4, 1, 1, 1),  # the worst result of a case counts
+            ("junit-enricomi-minimal-attributes.xml", 4, 1, 1, 1),
+            ("junit-enricomi-mocha-latex-utensils.xml", 109, 0, 0, 0),
+            ("junit-enricomi-no-cases.xml", 0, 0, 0, 0),
+            ("junit-enricomi-pytest-junit.fail.xml", 5, 1, 0, 1),
+            ("junit-enricomi-pytest-junit.gloo.standalone.xml", 97, 0, 0, 17),
+            ("junit-enricomi-pytest-junit.mpi.standalone.xml", 97, 0, 0, 1),
+            ("junit-enricomi-scalatest-TEST-uk.co.gresearch.spark.diff.DiffOptionsSuite.xml", 5, 0, 0, 0),
+            ("junit-enricomi-testsuite-in-testsuite.xml", 5, 0, 0, 0),
+            ("junit-enricomi-testsuite-root.xml", 5, 0, 0, 0),
+            ("junit-enricomi-unsupported-unicode.xml", 7, 2, 2, 2),
+            ("junit-enricomi-with-xml-entities.xml", 4, 1, 1, 2),
+            ("junit-pytest-collection-error-windows.xml", 1, 0, 1, 0),
+            ("junit-pytest-empty-0-tests-loopy.xml", 0, 0, 0, 0),
+            ("junit-pytest-legacy-evalml-1173.xml", 1173, 2, 0, 36),
+            ("junit-pytest-misha-109-fail-skip.xml", 109, 1, 0, 2),
+            ("junit-pytest-openbb-3216.xml", 3216, 0, 0, 32),
+            ("junit-pytest-pygithub-1008cases-header1623.xml", 1008, 0, 0, 0),  # header says 1623
+        ],
+    )
+    def test_parse_junit__counts_real_reports(self, name, tests, failures, errors, skipped):
+        run = parse_junit(FIXTURES / name, "3.12")
+        assert (run.tests, run.failures, run.errors, run.skipped) == (tests, failures, errors, skipped)
+        assert run.passed == tests - failures - errors - skipped
+        assert len(run.failed) == failures + errors
+
+    def test_parse_junit__names_and_first_message_lines(self):
+        run = parse_junit(FIXTURES / "junit-pytest-collection-error-windows.xml", "3.11")
+        [failed] = run.failed
+        assert (failed.name, failed.kind, failed.message) == (
+            "tests.unit.test_dtype_utils",
+            "error",
+            "collection failure",
+        )
+        run = parse_junit(FIXTURES / "junit-enricomi-bazel-suite-logs.xml", "3.11")
+        assert run.failed[0].message == "exited with error code 1"
+
+    def test_parse_junit__decodes_entities_and_unicode(self):
+        names = {f.name for f in parse_junit(FIXTURES / "junit-enricomi-with-xml-entities.xml", "3").failed}
+        assert names == {"Test with 'apostrophe' in the test name", "Test with & in the test name"}
+        messages = [f.message for f in parse_junit(FIXTURES / "junit-enricomi-unsupported-unicode.xml", "3").failed]
+        assert any("𒍺" in m for m in messages)
+
+    def test_parse_junit__duration_is_the_producers_wall_time(self):
+        assert parse_junit(FIXTURES / "junit-enricomi-pytest-junit.fail.xml", "3").duration == 2.481
+
+    @pytest.mark.parametrize(
+        ("name", "problem"),
+        [
+            ("junit-enricomi-empty.xml", "file is empty"),
+            ("junit-enricomi-non-xml.xml", "not well-formed XML"),
+            ("junit-enricomi-pytest-corrupt-xml.xml", "not well-formed XML (no element found at line 11)"),
+            ("junit-enricomi-non-junit.xml", "root element <suites> is not <testsuites> or <testsuite>"),
+        ],
+    )
+    def test_parse_junit__malformed_real_files_name_file_and_problem(self, name, problem):
+        with pytest.raises(InputError) as exc:
+            parse_junit(FIXTURES / name, "3.12")
+        assert str(exc.value).startswith(f"{FIXTURES / name}: ")
+        assert problem in str(exc.value)
+
+    def test_parse_junit__refuses_an_entity_bomb_before_expanding_it(self, tmp_path):
+        """The DOCTYPE is refused as it starts; nothing is expanded (timed in the benchmark)."""
+        with pytest.raises(InputError, match="DOCTYPE declarations are not accepted"):
+            parse_junit(write(tmp_path, "bomb.xml", ENTITY_BOMB), "3.12")
+
+    def test_parse_junit__refuses_external_entities(self, tmp_path):
+        with pytest.raises(InputError, match="DOCTYPE"):
+            parse_junit(write(tmp_path, "xxe.xml", XXE), "3.12")
+
+    def test_parse_junit__refuses_an_oversized_file_without_reading_it(self, tmp_path):
+        """A 200 MB file is refused from its size alone (sparse here, so the test writes nothing)."""
+        path = tmp_path / "huge.xml"
+        with path.open("wb") as f:
+            f.truncate(200 * 1024 * 1024)
+        with pytest.raises(InputError, match=r"209,715,200 bytes is over the 67,108,864-byte limit"):
+            parse_junit(path, "3.12")
+
+    def test_parse_junit__binary_garbage(self, tmp_path):
+        with pytest.raises(InputError, match="not well-formed XML"):
+            parse_junit(write(tmp_path, "garbage.xml", os.urandom(4096) + b"\x00"), "3.12")
+
+    def test_parse_junit__missing_file_and_directory(self, tmp_path):
+        with pytest.raises(InputError, match="file not found"):
+            parse_junit(tmp_path / "nope.xml", "3.12")
+        with pytest.raises(InputError, match="not a regular file"):
+            parse_junit(tmp_path, "3.12")
+
+    def test_parse_junit__keeps_a_bounded_list_of_failures(self, tmp_path):
+        cases = "".join(f'<testcase name="t{i}"><failure message="m{i}"/></testcase>' for i in range(1000))
+        run = parse_junit(write(tmp_path, "many.xml", f"<testsuite>{cases}</testsuite>"), "3.12")
+        assert run.failures == 1000
+        assert len(run.failed) == MAX_FAILED_KEPT
+
+    def test_parse_junit__message_from_text_when_no_attribute(self, tmp_path):
+        xml = "<testsuite><testcase name='t'><error>\n\n  Traceback: boom\nmore</error></testcase></testsuite>"
+        assert parse_junit(write(tmp_path, "t.xml", xml), "3").failed[0].message == "Traceback: boom"
+
+    def test_parse_junit__nonsense_times_do_not_break_the_duration(self, tmp_path):
+        xml = "<testsuite><testcase name='a' time='soon'/><testcase name='b' time='-5'/><testcase name='c' time='1.5'/></testsuite>"
+        assert parse_junit(write(tmp_path, "t.xml", xml), "3").duration == 1.5
+
+    def test_parse_junit__utf16_with_bom(self, tmp_path):
+        xml = '<?xml version="1.0" encoding="UTF-16"?><testsuite><testcase name="ü"/></testsuite>'
+        assert parse_junit(write(tmp_path, "u16.xml", xml.encode("utf-16")), "3").tests == 1
+
+
+class TestCobertura:
+    @pytest.mark.parametrize(
+        ("name", "lines_valid", "lines_covered", "branches_valid", "branches_covered", "files"),
+        [
+            ("coverage-py-4.5.4-mittab-79files.xml", 4689, 1594, 0, 0, 79),
+            ("coverage-py-7.10.7-alchemiser-222files.xml", 13334, 7456, 0, 0, 222),
+            ("coverage-py-7.12-branch-kibray-54files.xml", 13881, 8130, 3090, 912, 54),
+            ("coverage-py-7.12-flask-small.xml", 462, 191, 0, 0, 6),
+            ("coverage-py-misha-1.xml", 1530, 489, 0, 0, 47),
+            ("coverage-py-misha-2.xml", 1759, 1565, 436, 361, 32),
+            ("coverage-py-misha-3.xml", 8, 8, 4, 2, 1),
+        ],
+    )
+    def test_parse_cobertura__totals_of_real_reports(
+        self, name, lines_valid, lines_covered, branches_valid, branches_covered, files
+    ):
+        cov = parse_cobertura(FIXTURES / name, "3.12")
+        assert (cov.lines_valid, cov.lines_covered, cov.branches_valid, cov.branches_covered, cov.files_total) == (
+            lines_valid,
+            lines_covered,
+            branches_valid,
+            branches_covered,
+            files,
+        )
+
+    def test_parse_cobertura__percent_is_coverage_pys_total(self):
+        """Lines and branches together, as `coverage report` and --cov-fail-under compute it."""
+        cov = parse_cobertura(FIXTURES / "coverage-py-misha-2.xml", "3.12")
+        assert cov.percent == pytest.approx(100 * (1565 + 361) / (1759 + 436))
+        assert cov.line_percent == pytest.approx(88.97, abs=0.01)  # the file's line-rate 0.8897
+
+    def test_parse_cobertura__lowest_files_worst_first(self):
+        cov = parse_cobertura(FIXTURES / "coverage-py-7.12-flask-small.xml", "3.12")
+        percents = [f.percent for f in cov.lowest]
+        assert percents == sorted(percents)
+        assert cov.lowest[0].percent == 0.0
+
+    def test_parse_cobertura__counts_method_lines_once(self, tmp_path):
+        """Java producers repeat a class's lines under <method>; they are not counted twice."""
+        xml = """<coverage><packages><package><classes><class filename="A.java">
+          <methods><method><lines><line number="1" hits="1"/></lines></method></methods>
+          <lines><line number="1" hits="1"/><line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines>
+        </class></classes></package></packages></coverage>"""
+        cov = parse_cobertura(write(tmp_path, "c.xml", xml), "3")
+        assert (cov.lines_valid, cov.lines_covered, cov.branches_valid, cov.branches_covered) == (2, 1, 2, 1)
+
+    def test_parse_cobertura__our_own_report(self):
+        """The coverage.xml that pytest-cov writes for this repository parses (written by this run's config)."""
+        cov = parse_cobertura(FIXTURES / "coverage-py-misha-3.xml", "3.12")
+        assert cov.branch_percent == 50.0
+
+    @pytest.mark.parametrize(
+        ("content", "problem"),
+        [
+            ("<testsuite/>", "root element <testsuite> is not <coverage>"),
+            ('<coverage lines-valid="1" lines-covered="5"/>', "covered counts exceed valid counts"),
+            ("<coverage><class", "not well-formed XML"),
+            (ENTITY_BOMB.replace("testsuites", "coverage"), "DOCTYPE"),
+        ],
+    )
+    def test_parse_cobertura__rejects(self, tmp_path, content, problem):
+        with pytest.raises(InputError, match=problem):
+            parse_cobertura(write(tmp_path, "c.xml", content), "3")
+
+
+class TestTrivy:
+    @pytest.mark.parametrize(
+        ("name", "counts", "fixable_critical"),
+        [
+            ("trivy-alpine-310.sarif.golden", [0, 0, 4, 0, 0], 0),
+            ("trivy-debian-buster.json.golden", [1, 0, 0, 1, 0], 1),
+            ("trivy-distroless-python27.json.golden", [0, 0, 2, 2, 0], 0),
+            ("trivy-fs-requirements-flask-small.sarif", [0, 2, 0, 0, 0], 0),
+            ("trivy-image-python310-fastapi.json", [4, 32, 0, 0, 0], 4),  # same wheel in two site-packages
+            ("trivy-image-python311slim-todo-api.json", [2, 12, 43, 65, 36], 0),
+            ("trivy-image-python312slim-EMPTY-results.sarif", [0, 0, 0, 0, 0], 0),
+            ("trivy-image-python36slim-buster-flask.sarif", [23, 70, 56, 6, 9], 23),
+            ("trivy-image-python39-trixie-flask-885vulns.json", [0, 50, 144, 669, 22], 0),
+            ("trivy-image-ubuntu2004-speedtest.sarif", [0, 0, 34, 8, 0], 0),
+            ("trivy-pip.json.golden", [0, 1, 1, 0, 0], 0),
+        ],
+    )
+    def test_parse_trivy__counts_by_severity(self, name, counts, fixable_critical):
+        scan = parse_trivy(FIXTURES / name)
+        assert [scan.counts[s] for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")] == counts
+        assert scan.fixable_critical == fixable_critical
+
+    def test_parse_trivy__legacy_template_follows_rule_ids(self):
+        """Trivy 0.15's template wrote 60 ruleIndex values that point at other rules (the jQuery
+        results point at curl's rules); the ruleId matches each message, so it is what we follow.
+        Counted by ruleIndex the file would say CRITICAL 56 / HIGH 40, as its SOURCES.tsv line does."""
+        scan = parse_trivy(FIXTURES / "trivy-legacy-template-v0.15-alpine.sarif")
+        assert scan.counts == {"CRITICAL": 27, "HIGH": 37, "MEDIUM": 46, "LOW": 3, "UNKNOWN": 11}
+        curl = next(v for v in scan.top if v.id == "CVE-2018-14618")
+        assert (curl.package, curl.installed, curl.fixed) == ("curl", "7.61.0-r0", "7.61.1-r0")
+        assert curl.url == "https://avd.aquasec.com/nvd/cve-2018-14618"
+
+    def test_parse_trivy__sarif_details_from_the_message(self):
+        scan = parse_trivy(FIXTURES / "trivy-fs-requirements-flask-small.sarif")
+        first = scan.top[0]
+        assert (first.id, first.package, first.installed, first.fixed, first.severity) == (
+            "CVE-2024-1135",
+            "gunicorn",
+            "21.2.0",
+            "22.0.0",
+            "HIGH",
+        )
+        assert scan.tool == "Trivy 0.67.2"
+
+    def test_parse_trivy__top_is_critical_then_high_fixable_first(self):
+        scan = parse_trivy(FIXTURES / "trivy-image-python311slim-todo-api.json")
+        severities = [v.severity for v in scan.top]
+        assert severities == sorted(severities, key=["CRITICAL", "HIGH"].index)
+        highs = [v for v in scan.top if v.severity == "HIGH"]
+        assert [bool(v.fixed) for v in highs] == sorted((bool(v.fixed) for v in highs), reverse=True)
+
+    def test_parse_trivy__truncated_real_file(self):
+        with pytest.raises(
+            InputError, match=r"not valid JSON \(Expecting property name enclosed in double quotes at line 423"
+        ):
+            parse_trivy(FIXTURES / "trivy-image-python310slim-TRUNCATED-davix.sarif")
+
+    @pytest.mark.parametrize(
+        ("content", "problem"),
+        [
+            ('{"hello": 1}', "neither SARIF"),
+            ("[1, 2]", "neither SARIF"),
+            ('{"runs": 5}', "SARIF without a runs list"),
+            ('{"SchemaVersion": 2, "Results": {}}', "Results is not a list"),
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+            (b'{"a": "\xff"}', "not UTF-8"),
+        ],
+    )
+    def test_parse_trivy__rejects(self, tmp_path, content, problem):
+        with pytest.raises(InputError, match=problem):
+            parse_trivy(write(tmp_path, "t.json", content))
+
+    def test_parse_trivy__drops_unsafe_links(self, tmp_path):
+        data = {"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-1", "PkgName": "p", "InstalledVersion": "1", "Severity": "CRITICAL",
+             "PrimaryURL": "javascript:alert(1)"}]}]}  # fmt: skip
+        assert parse_trivy(write(tmp_path, "t.json", json.dumps(data))).top[0].url == ""
+
+
+class TestRuff:
+    def test_parse_ruff__real_ruff_output(self, tmp_path):
+        """ruff itself writes the input: two findings, counted by rule."""
+        source = write(tmp_path, "bad.py", "import os\nimport sys\n")
+        out = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ruff"),
+                "check",
+                "--isolated",
+                "--select",
+                "F401",
+                "--output-format",
+                "json",
+                "--exit-zero",
+                str(source),
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+        lint = parse_ruff(write(tmp_path, "ruff.json", out))
+        assert lint.total == 2
+        assert lint.fixable == 2
+        [rule] = lint.rules
+        assert (rule.rule, rule.count) == ("F401", 2)
+        assert rule.example == "bad.py:1: `os` imported but unused"
+
+    def test_parse_ruff__no_findings(self, tmp_path):
+        assert parse_ruff(write(tmp_path, "r.json", "[]")).total == 0
+
+    def test_parse_ruff__syntax_errors_have_no_code(self, tmp_path):
+        data = [{"code": None, "message": "SyntaxError: bad", "filename": "x.py", "location": {"row": 3}, "fix": None}]
+        lint = parse_ruff(write(tmp_path, "r.json", json.dumps(data)))
+        assert lint.rules[0].rule == "syntax-error"
+
+    @pytest.mark.parametrize("content", ['{"a": 1}', "[1]", "not json"])
+    def test_parse_ruff__rejects(self, tmp_path, content):
+        with pytest.raises(InputError):
+            parse_ruff(write(tmp_path, "r.json", content))

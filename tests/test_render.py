@@ -1,0 +1,248 @@
+"""Rendering: escaping, the sticky markers, the size budget, and what a reader sees."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from scripts import markdown as md
+from scripts import sticky
+from scripts.model import (
+    Coverage,
+    Deploy,
+    FailedTest,
+    FileCoverage,
+    Image,
+    Lint,
+    Problem,
+    Report,
+    RuleCount,
+    Scan,
+    TestRun,
+    Vulnerability,
+)
+from scripts.render import CD_BUDGET, CI_BUDGET, render_deploy, render_report, render_summary, status_line
+
+SHA = "c" * 40
+HOSTILE = "<img src=x onerror=alert(1)> **bold** [click](https://evil.example) @octocat `tick` | pipe <!-- sample-app-report -->\n# heading"
+
+
+def report(**kw) -> Report:
+    base = {
+        "python_versions": ("3.10", "3.11", "3.12"),
+        "tests": tuple(TestRun(v, 10, 0, 0, 1, 1.5) for v in ("3.10", "3.11", "3.12")),
+        "coverage": tuple(
+            Coverage(v, 100, 95, 10, 9, 3, (FileCoverage("a.py", 20, 15),)) for v in ("3.10", "3.11", "3.12")
+        ),
+        "lint": Lint(0, 0),
+        "scan": Scan("Trivy 0.70", "img", dict.fromkeys(("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"), 0), 0),
+        "image": Image("ghcr.io/octo-org/sample-app", "sha256:" + "d" * 64, SHA, ("sha-" + SHA,)),
+        "head_sha": SHA,
+        "run_url": "https://github.com/octo-org/sample-app/actions/runs/1",
+    }
+    return Report(**{**base, **kw})
+
+
+class TestEscaping:
+    def test_inline__neutralises_html_markdown_mentions_links_and_markers(self):
+        out = md.inline(HOSTILE, 500)
+        assert "<" not in out
+        assert ">" not in out
+        assert "\n" not in out
+        assert "@octocat" not in out  # a zero-width space breaks the mention
+        assert "https://evil" not in out  # no autolink
+        assert "<!--" not in out
+        assert r"\*\*bold\*\*" in out
+        assert r"\[click\]" in out
+        assert r"\|" in out
+        assert r"\`tick\`" in out
+
+    def test_inline__shortens(self):
+        assert md.inline("x" * 500, 10) == "x" * 9 + "…"
+
+    def test_code__fence_longer_than_any_backtick_run(self):
+        assert md.code("a ``` b") == "````a ``` b````"
+        assert md.code("`x`") == "`` `x` ``"
+
+    def test_code_block__cannot_be_closed_by_its_content(self):
+        block = md.code_block("before\n```\n" + sticky.end("ci") + "\n````\nafter")
+        fence = block.split("text", 1)[0]
+        assert len(fence) == 5
+        assert block.endswith("\n" + fence)
+        assert sticky.end("ci") not in block
+
+    def test_code_block__keeps_the_tail_and_says_what_was_cut(self):
+        block = md.code_block("\n".join(f"line {i}" for i in range(100)), max_lines=10)
+        assert "… 90 earlier lines cut …" in block
+        assert "line 99" in block
+        assert "line 89" not in block
+
+    def test_code_block__strips_terminal_escapes(self):
+        assert "\x1b" not in md.code_block("\x1b[31mred\x1b[0m")
+
+    @pytest.mark.parametrize(
+        ("url", "safe"),
+        [
+            ("https://avd.aquasec.com/nvd/cve-2024-1135", True),
+            ("javascript:alert(1)", False),
+            ("https://x.example/a)(b", False),
+            ("https://x.example/ spaced", False),
+        ],
+    )
+    def test_link__only_plain_urls(self, url, safe):
+        assert (md.link("t", url) == f"[t]({url})") is safe
+
+
+class TestSticky:
+    def test_compose__replaces_only_its_own_section(self):
+        body = sticky.compose(sticky.compose(None, "ci", "ci v1"), "cd", "cd v1")
+        body = sticky.compose(body, "ci", "ci v2")
+        assert sticky.sections(body) == {"ci": "ci v2", "cd": "cd v1"}
+        assert body.startswith(sticky.MARKER + "\n")
+
+    def test_sections__not_ours_without_the_first_line_marker(self):
+        assert sticky.sections("hello " + sticky.MARKER) == {}
+        assert not sticky.is_ours(None)
+
+    def test_compose__rejects_unknown_sections(self):
+        with pytest.raises(ValueError, match="unknown section"):
+            sticky.compose(None, "evil", "x")
+
+    def test_compose__guards_the_limit_whatever_it_is_given(self):
+        body = sticky.compose(sticky.compose(None, "cd", "deployed"), "ci", "row\n" * 40_000)
+        assert sticky.size(body) <= sticky.GITHUB_LIMIT
+        assert sticky.sections(body)["cd"] == "deployed"
+        assert "GitHub's comment limit" in body
+
+    def test_fit__counts_astral_characters_as_github_may(self):
+        text = "𒍺" * 40_000  # 2 UTF-16 units each
+        assert sticky.size(sticky.fit(text, 65_536)) <= 65_536
+
+    def test_fit__closes_an_open_code_fence(self):
+        cut = sticky.fit("```text\n" + "x\n" * 1000, 200)
+        assert cut.count("```") % 2 == 0
+
+
+class TestReport:
+    def test_status__green(self):
+        assert status_line(report()) == "## ✅ CI passed · commit `cccccccccccc`"
+
+    def test_status__names_every_reason_to_fail(self):
+        r = report(
+            tests=(TestRun("3.10", 10, 2, 1, 0, 1.0), TestRun("3.12", 10, 0, 0, 0, 1.0)),
+            coverage=(Coverage("3.12", 100, 50, 0, 0, 1),),
+            scan=Scan("t", "i", {"CRITICAL": 2, "HIGH": 0, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}, 1),
+        )
+        line = status_line(r)
+        assert line.startswith("## ❌ CI failed")
+        for phrase in (
+            "3 failing on Python 3.10",
+            "no test results for Python 3.11",
+            "coverage below 90 % on 3.12",
+            "1 fixable CRITICAL",
+        ):
+            assert phrase in line
+
+    def test_status__warns_on_missing_inputs_when_nothing_failed(self):
+        line = status_line(report(problems=(Problem("lint", "lint/ruff.json: file not found"),)))
+        assert line.startswith("## ⚠️ CI passed, with 1 missing or broken report(s)")
+
+    def test_render__every_section_with_its_facts(self):
+        text = render_report(report())
+        for heading in (
+            "### Tests",
+            "### Coverage",
+            "### Image",
+            "### Vulnerabilities (image scan)",
+            "### Lint (ruff, non-blocking)",
+            "### Artifacts",
+        ):
+            assert heading in text
+        assert "ghcr.io/octo-org/sample-app@sha256:" + "d" * 64 in text
+        assert "| 3.11 | ✅ | 9 | 0 | 0 | 1 | 1.5 s |" in text
+
+    def test_render__missing_parts_are_one_line_each(self):
+        problems = (
+            Problem("lint", "lint/ruff.json: file not found"),
+            Problem("scan", "scan/trivy.sarif: not valid JSON (Expecting value at line 1, column 1)"),
+        )
+        text = render_report(report(lint=None, scan=None, problems=problems))
+        assert "> ⚠️ lint/ruff.json: file not found" in text
+        assert "> ⚠️ scan/trivy.sarif: not valid JSON (Expecting value at line 1, column 1)" in text
+
+    def test_render__hostile_test_names_stay_inert(self):
+        """Outside code spans nothing is HTML, a mention, a link or a heading; inside them GitHub
+        shows the text literally. No marker survives anywhere."""
+        failed = (FailedTest(HOSTILE, "failure", HOSTILE),)
+        text = render_report(report(tests=(TestRun("3.12", 1, 1, 0, 0, 0.1, failed),)))
+        prose = re.sub(r"(`+)(.+?)\1", "", text)
+        assert "<img" not in prose
+        assert "@octocat" not in prose
+        assert "](https://evil" not in prose
+        assert "<!--" not in text
+        assert not re.search(r"^# heading", text, re.M)
+
+    def test_render__pipes_in_table_code_cells_do_not_split_the_row(self):
+        cov = Coverage("3.12", 10, 5, 0, 0, 1, (FileCoverage("weird|name.py", 10, 5),))
+        row = next(line for line in render_report(report(coverage=(cov,))).splitlines() if "weird" in line)
+        assert row.count(" | ") == 2
+        assert r"weird\|name.py" in row
+
+    def test_render__100000_failures_fit_the_comment_and_say_what_was_cut(self):
+        """The issue's bar: a report with 100,000 failing tests stays within 65,536 characters."""
+        failed = tuple(FailedTest(f"tests/test_{i}.py::test_{'x' * 200}", "failure", "E" * 300) for i in range(200))
+        runs = tuple(TestRun(v, 100_000, 100_000, 0, 0, 9.0, failed) for v in ("3.10", "3.11", "3.12"))
+        text = render_report(report(tests=runs))
+        assert sticky.size(text) <= CI_BUDGET
+        assert "of 300000 failing tests shown" in text
+        assert "Full report: the [job summary]" in text
+        assert sticky.size(sticky.compose(None, "ci", text)) <= sticky.GITHUB_LIMIT
+
+    def test_render__long_vulnerability_and_lint_tables_are_shortened(self):
+        vulns = tuple(Vulnerability(f"CVE-{i}", "pkg", "1", "2", "HIGH", "", "t" * 300) for i in range(200))
+        scan = Scan("t", "i", {"CRITICAL": 0, "HIGH": 200, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}, 0, vulns)
+        lint = Lint(500, 0, tuple(RuleCount(f"R{i}", 5, "m" * 300) for i in range(100)))
+        text = render_report(report(scan=scan, lint=lint))
+        assert "15 of 200 CRITICAL/HIGH findings shown" in text
+        assert "15 of 100 lint rules shown" in text
+
+    def test_summary__shows_more_than_the_comment_within_1_mib(self):
+        failed = tuple(FailedTest(f"t{i}", "failure", "m") for i in range(200))
+        r = report(tests=(TestRun("3.12", 200, 200, 0, 0, 1.0, failed),))
+        summary, comment = render_summary(r), render_report(r)
+        assert summary.count("(failure)") == 200
+        assert comment.count("(failure)") == 30
+        assert len(summary.encode()) <= 1024 * 1024
+
+    def test_render__image_built_but_not_pushed_for_forks(self):
+        text = render_report(report(image=replace(report().image, pushed=False)))
+        assert "built, not pushed" in text
+
+
+class TestDeploy:
+    def test_render_deploy__success(self):
+        d = Deploy(
+            "success",
+            "printed 5 as expected",
+            "ghcr.io/o/r@sha256:" + "e" * 64,
+            "sha256:" + "e" * 64,
+            "docker run … 2 3",
+            0,
+            "5\n",
+            "",
+            0.8,
+            "5",
+        )
+        text = render_deploy(d)
+        assert text.startswith("## ✅ Deploy: success")
+        assert "@sha256:" in text
+        assert "exit status 0" in text
+        assert "```text\n5\n```" in text
+
+    def test_render_deploy__huge_hostile_output_stays_in_budget(self):
+        out = ("@octocat <!-- x --> ```\n" * 500_000)[:10_000_000]
+        text = render_deploy(Deploy("failure", "exit 1", stdout=out, stderr=out))
+        assert sticky.size(text) <= CD_BUDGET
+        assert "<!--" not in text
