@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support import docker
+from tests.support.registry import BearerFront, Registry, start_registry
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +51,39 @@ LABEL_ARGS = {
     "CREATED": "2026-11-26T00:00:00Z",
     "SOURCE": "https://github.com/octo-org/sample-app",
 }
+
+
+@pytest.fixture(scope="session")
+def registry(docker_engine, tmp_path_factory) -> Iterator[Registry]:
+    """The real docker-registry on 127.0.0.1 with htpasswd auth, for the whole session."""
+    if shutil.which("docker-registry") is None:
+        if os.environ.get("REQUIRE_DOCKER") == "1":
+            pytest.fail("REQUIRE_DOCKER=1 but docker-registry is not installed")
+        pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
+    server = start_registry(tmp_path_factory.mktemp("registry"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bearer(registry) -> Iterator[BearerFront]:
+    front = BearerFront(registry)
+    yield front
+    front.stop()
+
+
+REPOSITORY = "octo-org/sample-app"
+
+
+@pytest.fixture(scope="session")
+def pushed_image(built_image, registry) -> dict[str, str]:
+    """The image of built_image pushed as REPOSITORY:sha-<revision>, and CI's record of it."""
+    tag = f"sha-{LABEL_ARGS['REVISION']}"
+    digest = registry.push(built_image, REPOSITORY, tag)
+    return {
+        "name": f"{registry.address}/{REPOSITORY}",
+        "digest": digest,
+        "head_sha": LABEL_ARGS["REVISION"],
+        "tags": [tag],
+        "pushed": True,
+    }

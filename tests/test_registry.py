@@ -1,0 +1,122 @@
+"""The registry client against a real docker-registry (Basic auth) and a Bearer front like GHCR's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from scripts.errors import ApiError, InputError
+from scripts.registry import INDEX_TYPES, ImageRef, RegistryClient, is_local
+from tests.conftest import LABEL_ARGS, REPOSITORY
+
+pytestmark = [pytest.mark.docker, pytest.mark.registry]
+
+
+class TestImageRef:
+    def test_parse__lower_cases_the_repository(self):
+        ref = ImageRef.parse("ghcr.io/Octo-Org/Sample-App:sha-abc")
+        assert (ref.registry, ref.repository, ref.tag) == ("ghcr.io", "octo-org/sample-app", "sha-abc")
+        assert ref.with_digest("sha256:" + "a" * 64) == "ghcr.io/octo-org/sample-app@sha256:" + "a" * 64
+
+    @pytest.mark.parametrize(
+        "bad", ["sample-app:latest", "ghcr.io", "ghcr.io/x:tag with space", "ghcr.io/x@sha256:short"]
+    )
+    def test_parse__rejects(self, bad):
+        with pytest.raises(InputError):
+            ImageRef.parse(bad)
+
+    def test_is_local__only_loopback_gets_plain_http(self):
+        assert is_local("127.0.0.1:5000")
+        assert is_local("localhost")
+        assert not is_local("ghcr.io")
+        assert not is_local("10.0.0.1:5000")
+
+
+class TestBasic:
+    def test_resolve__tag_to_digest_and_labels(self, registry, pushed_image):
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        resolved = client.resolve(ImageRef.parse(f"{pushed_image['name']}:sha-{LABEL_ARGS['REVISION']}"))
+        assert resolved.digest == pushed_image["digest"]
+        assert resolved.labels["org.opencontainers.image.revision"] == LABEL_ARGS["REVISION"]
+        assert resolved.config_digest.startswith("sha256:")
+
+    def test_resolve__by_digest(self, registry, pushed_image):
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        resolved = client.resolve(ImageRef.parse(f"{pushed_image['name']}@{pushed_image['digest']}"))
+        assert resolved.digest == pushed_image["digest"]
+
+    def test_resolve__wrong_password_is_one_clear_line(self, registry, pushed_image):
+        client = RegistryClient(registry.address, registry.username, "wrong")
+        with pytest.raises(ApiError, match=r"authentication failed \(401\): check the credentials"):
+            client.digest(ImageRef.parse(f"{pushed_image['name']}:sha-{LABEL_ARGS['REVISION']}"))
+
+    def test_resolve__no_credentials(self, registry, pushed_image):
+        with pytest.raises(ApiError, match="needs credentials"):
+            RegistryClient(registry.address).digest(ImageRef.parse(f"{pushed_image['name']}:x"))
+
+    def test_resolve__unknown_tag(self, registry, pushed_image):
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        with pytest.raises(ApiError, match=r"not found \(404\): octo-org/sample-app/manifests/no-such-tag"):
+            client.resolve(ImageRef.parse(f"{pushed_image['name']}:no-such-tag"))
+
+
+class TestBearer:
+    def test_resolve__follows_the_bearer_challenge(self, bearer, pushed_image):
+        """401 with a Bearer challenge -> token from the realm with Basic credentials -> retry."""
+        client = RegistryClient(bearer.address, bearer.username, bearer.password)
+        resolved = client.resolve(ImageRef.parse(f"{bearer.address}/{REPOSITORY}:sha-{LABEL_ARGS['REVISION']}"))
+        assert resolved.digest == pushed_image["digest"]
+        token_calls = [r for r in bearer.requests if r[1].startswith("/token")]
+        assert len(token_calls) == 1  # cached for the later calls
+        assert f"scope=repository%3A{REPOSITORY.replace('/', '%2F')}%3Apull" in token_calls[0][1]
+        assert all(
+            auth == f"Bearer {bearer.token}" for method, path, auth in bearer.requests[2:] if path.startswith("/v2/")
+        )
+
+    def test_resolve__token_refused(self, bearer):
+        client = RegistryClient(bearer.address, bearer.username, "wrong")
+        with pytest.raises(ApiError, match=r"token refused by .* \(401\): check the credentials"):
+            client.digest(ImageRef.parse(f"{bearer.address}/{REPOSITORY}:x"))
+
+    def test_resolve__retries_5xx(self, bearer, pushed_image):
+        bearer.fail_next = 2
+        client = RegistryClient(bearer.address, bearer.username, bearer.password, backoff=0.01)
+        assert (
+            client.digest(ImageRef.parse(f"{bearer.address}/{REPOSITORY}:sha-{LABEL_ARGS['REVISION']}"))
+            == pushed_image["digest"]
+        )
+
+    def test_resolve__persistent_5xx_is_one_clear_line(self, bearer):
+        bearer.fail_next = 100
+        client = RegistryClient(bearer.address, bearer.username, bearer.password, retries=2, backoff=0.01)
+        with pytest.raises(ApiError, match=r"failed after 3 tries \(HTTP 502\)"):
+            client.digest(ImageRef.parse(f"{bearer.address}/{REPOSITORY}:x"))
+
+    def test_resolve__picks_linux_amd64_from_an_index(self, bearer, registry, pushed_image):
+        """A multi-platform tag points at an index; the linux/amd64 entry's config gives the labels."""
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        manifest = client.request(
+            "GET",
+            f"{REPOSITORY}/manifests/{pushed_image['digest']}",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "",
+        )
+        index = {
+            "schemaVersion": 2,
+            "mediaType": INDEX_TYPES[0],
+            "manifests": [
+                {"mediaType": manifest.headers["Content-Type"], "digest": "sha256:" + "0" * 64, "size": 1, "platform": {"os": "linux", "architecture": "arm64"}},
+                {"mediaType": manifest.headers["Content-Type"], "digest": pushed_image["digest"], "size": len(manifest.content), "platform": {"os": "linux", "architecture": "amd64"}},
+            ],
+        }  # fmt: skip
+        body = json.dumps(index).encode()
+        for reference in ("multi", "sha256:" + hashlib.sha256(body).hexdigest()):
+            bearer.extra[f"/v2/{REPOSITORY}/manifests/{reference}"] = (INDEX_TYPES[0], body)
+        resolved = RegistryClient(bearer.address, bearer.username, bearer.password).resolve(
+            ImageRef.parse(f"{bearer.address}/{REPOSITORY}:multi")
+        )
+        assert resolved.media_type == INDEX_TYPES[0]
+        assert resolved.manifest_digest == pushed_image["digest"]
+        assert resolved.labels["org.opencontainers.image.revision"] == LABEL_ARGS["REVISION"]

@@ -1,0 +1,39 @@
+"""verify(): the checks before anything runs. Pure, so every mismatch is cheap to test."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.errors import VerificationError
+from scripts.model import Image
+from scripts.verify import REVISION_LABEL, verify
+
+SHA = "a" * 40
+DIGEST = "sha256:" + "b" * 64
+RECORD = Image("ghcr.io/octo-org/sample-app", DIGEST, SHA)
+
+
+def test_verify__all_agree():
+    verify(RECORD, DIGEST, {REVISION_LABEL: SHA}, SHA)
+
+
+@pytest.mark.parametrize(
+    ("digest", "labels", "head", "problem"),
+    [
+        ("sha256:" + "c" * 64, {REVISION_LABEL: SHA}, SHA, "the registry has sha256:ccc"),
+        (DIGEST, {}, SHA, "label org.opencontainers.image.revision is 'missing'"),
+        (DIGEST, {REVISION_LABEL: "d" * 40}, SHA, "is 'dddddddddddddddddddddddddddddddddddddddd', not aaaaaaaaaaaa"),
+        (DIGEST, {REVISION_LABEL: "e" * 40}, "e" * 40, "CI's record is for commit aaaaaaaaaaaa, not eeeeeeeeeeee"),
+        (DIGEST, {REVISION_LABEL: SHA}, "main", "is not a 40-character commit sha"),
+        ("latest", {REVISION_LABEL: SHA}, SHA, "is not sha256:<64 hex>"),
+    ],
+)
+def test_verify__refuses(digest, labels, head, problem):
+    with pytest.raises(VerificationError, match=problem.replace("(", r"\(")):
+        verify(RECORD, digest, labels, head)
+
+
+def test_verify__names_every_mismatch_at_once():
+    with pytest.raises(VerificationError) as exc:
+        verify(RECORD, "sha256:" + "c" * 64, {}, SHA)
+    assert str(exc.value).count(";") == 1
