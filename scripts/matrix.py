@@ -2,6 +2,7 @@
 test matrix and the PR report both read.
 
     python -m scripts.matrix            # ["3.10", "3.11", "3.12"] (JSON, for a workflow matrix)
+    python -m scripts.matrix --github-output "$GITHUB_OUTPUT"    # also as the step output `python`
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ def python_versions(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.matrix", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="default: the repository's")
+    parser.add_argument("--github-output", type=Path, help="append python=<JSON list> to this file ($GITHUB_OUTPUT)")
     args = parser.parse_args(argv)
     try:
-        print(json.dumps(list(python_versions(args.pyproject))))
+        versions = json.dumps(list(python_versions(args.pyproject)))
+        print(versions)
+        if args.github_output:
+            with args.github_output.open("a", encoding="utf-8") as out:
+                out.write(f"python={versions}\n")
     except InputError as exc:
         print(f"matrix: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -242,7 +242,7 @@ class _Reader:
         self, key: str, default: str | None = None, *, max_len: int = MAX_TEXT, pattern: re.Pattern | None = None
     ) -> str:
         value = self._get(key, str, default)
-        if value is None:
+        if value is None or (not value and default is None):
             raise InputError(f"{self.where}.{key}: missing")
         if len(value) > max_len:
             raise InputError(f"{self.where}.{key}: longer than {max_len} characters")

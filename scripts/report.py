@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pyproject", type=Path, default=PYPROJECT, help="where the supported Python versions are listed"
     )
+    parser.add_argument("--step-summary", type=Path, help="also append summary.md to this file ($GITHUB_STEP_SUMMARY)")
     return parser
 
 
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
         else:
             for path in write(report, args.out):
                 print(f"report: wrote {path}", file=sys.stderr)
+            if args.step_summary:
+                with args.step_summary.open("a", encoding="utf-8") as summary:
+                    summary.write((args.out / "summary.md").read_text(encoding="utf-8"))
     except ScriptError as exc:
         print(f"report: error: {exc}", file=sys.stderr)
         return exc.exit_code

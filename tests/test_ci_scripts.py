@@ -1,0 +1,107 @@
+"""The small scripts that CI's steps call: lint, image_record, scan_gate, and the step outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from scripts import image_record, lint, matrix, report, scan_gate
+from scripts.ruff_json import parse_ruff
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHA = "a" * 40
+DIGEST = "sha256:" + "b" * 64
+IMAGE_ID = "sha256:" + "c" * 64
+
+
+class TestLint:
+    def test_lint__writes_json_and_prints_annotations_without_failing(self, tmp_path, capsys, monkeypatch):
+        source = tmp_path / "bad.py"
+        source.write_text("import os\n")
+        monkeypatch.chdir(tmp_path)
+        assert lint.main(["--out", str(tmp_path / "lint" / "ruff.json"), "bad.py"]) == 0
+        assert parse_ruff(tmp_path / "lint" / "ruff.json").total >= 1
+        assert "::error title=ruff (F401),file=" in capsys.readouterr().out
+
+
+class TestImageRecord:
+    ENV: ClassVar[dict[str, str]] = {
+        "IMAGE_NAME": "ghcr.io/Octo-Org/Sample-App",
+        "DIGEST": DIGEST,
+        "IMAGE_ID": IMAGE_ID,
+        "HEAD_SHA": SHA,
+    }
+
+    def test_image_record__pushed(self, tmp_path):
+        out, outputs = tmp_path / "image" / "image.json", tmp_path / "outputs"
+        env = {
+            **self.ENV,
+            "PUSHED": "true",
+            "TAGS": f"ghcr.io/octo-org/sample-app:branch-main\nghcr.io/octo-org/sample-app:sha-{SHA}",
+        }
+        assert image_record.main(["--out", str(out), "--github-output", str(outputs)], env=env) == 0
+        data = json.loads(out.read_text())
+        assert data == {
+            "name": "ghcr.io/octo-org/sample-app",
+            "digest": DIGEST,
+            "head_sha": SHA,
+            "tags": ["branch-main", f"sha-{SHA}"],
+            "size": None,
+            "pushed": True,
+        }
+        assert f"ref=ghcr.io/octo-org/sample-app@{DIGEST}" in outputs.read_text()
+
+    def test_image_record__fork_records_the_image_id(self, tmp_path):
+        out = tmp_path / "image.json"
+        assert image_record.main(["--out", str(out)], env={**self.ENV, "PUSHED": "false", "DIGEST": ""}) == 0
+        assert json.loads(out.read_text())["digest"] == IMAGE_ID
+
+    def test_image_record__refuses_what_cd_would_refuse(self, tmp_path, capsys):
+        assert (
+            image_record.main(["--out", str(tmp_path / "x.json")], env={**self.ENV, "PUSHED": "true", "DIGEST": ""})
+            == 3
+        )
+        assert "image record.digest: missing" in capsys.readouterr().err
+
+
+class TestScanGate:
+    def test_scan_gate__fails_on_fixable_critical(self, capsys):
+        assert scan_gate.main([str(FIXTURES / "reports" / "trivy-debian-buster.json.golden")]) == 1
+        assert "::error title=CVE-2019-18224::libidn2-0 2.0.5-1 has a fix in 2.0.5-1+deb10u1" in capsys.readouterr().out
+
+    def test_scan_gate__passes_unfixed_criticals(self):
+        """todo-api has 2 CRITICAL, neither fixable: reported, not failing."""
+        assert scan_gate.main([str(FIXTURES / "reports" / "trivy-image-python311slim-todo-api.json")]) == 0
+
+    def test_scan_gate__broken_report(self, capsys):
+        assert scan_gate.main([str(FIXTURES / "reports" / "trivy-image-python310slim-TRUNCATED-davix.sarif")]) == 3
+        assert "not valid JSON" in capsys.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("text", "escaped"), [("a\nb", "a%0Ab"), ("100%", "100%25"), ("x\r::set-output", "x%0D::set-output")]
+    )
+    def test_escape__workflow_commands(self, text, escaped):
+        assert scan_gate.escape(text) == escaped
+
+    def test_escape__properties(self):
+        assert scan_gate.escape("a:b,c", prop=True) == "a%3Ab%2Cc"
+
+
+def test_matrix__github_output(tmp_path):
+    out = tmp_path / "out"
+    assert matrix.main(["--github-output", str(out)]) == 0
+    assert out.read_text() == 'python=["3.10", "3.11", "3.12"]\n'
+
+
+def test_report__step_summary(tmp_path):
+    summary = tmp_path / "summary"
+    summary.write_text("earlier step\n")
+    assert (
+        report.main([str(FIXTURES / "artifacts"), "--out", str(tmp_path / "o"), "--step-summary", str(summary)], env={})
+        == 0
+    )
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## ❌ CI failed")
