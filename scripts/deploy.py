@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--image-json", type=Path, required=True, help="image/image.json from CI's image job")
     parser.add_argument("--head-sha", required=True, help="workflow_run.head_sha: the commit CI ran on")
     parser.add_argument("--ref", help="tag to resolve (default: NAME:sha-HEAD_SHA from image.json)")
+    parser.add_argument(
+        "--image-name",
+        help="REGISTRY/OWNER/NAME the image must have (from trusted context; image.json's name must match)",
+    )
     parser.add_argument("--archive", type=Path, help="docker save archive to load instead of pulling (fork PRs)")
     parser.add_argument("--out", type=Path, help="where to write deploy.json")
     parser.add_argument(
@@ -78,6 +82,8 @@ class _DockerLogin:
 
 def _from_registry(args: argparse.Namespace, recorded: Image, env: Mapping[str, str]) -> tuple[str, str]:
     """Resolve and verify; pull by digest. Returns (what to run, its digest)."""
+    if args.image_name and recorded.name != args.image_name.lower():
+        raise VerificationError(f"CI's record names {recorded.name}, not {args.image_name.lower()}")
     ref = ImageRef.parse(args.ref or f"{recorded.name}:sha-{args.head_sha}")
     client = RegistryClient(ref.registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
     resolved = client.resolve(ref)

@@ -178,21 +178,34 @@ def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     if scan.fixable_critical:
         out.append(f"❌ {scan.fixable_critical} CRITICAL with a fix available: CI fails on these (SECURITY.md).")
     cuts = []
+    listed = 0
     if scan.top and detail.vulns:
-        rows = [
-            [
-                md.link(v.id, v.url, 60),
-                v.severity,
-                md.inline(v.package, 60),
-                f"{md.inline(v.installed, 40)} → {md.inline(v.fixed, 60) if v.fixed else 'no fix yet'}",
-                md.inline(v.title, 100),
-            ]
-            for v in scan.top[: detail.vulns]
-        ]
+        # The same package installed in two places is two findings (as Trivy counts), one row here.
+        places: dict[tuple[str, str, str, str], int] = {}
+        for v in scan.top:
+            key = (v.id, v.package, v.installed, v.fixed)
+            places[key] = places.get(key, 0) + 1
+        shown = list(dict.fromkeys((v.id, v.package, v.installed, v.fixed) for v in scan.top))
+        by_key = {(v.id, v.package, v.installed, v.fixed): v for v in reversed(scan.top)}
+        rows = []
+        for key in shown[: detail.vulns]:
+            v, count = by_key[key], places[key]
+            listed += count
+            package = md.inline(v.package, 60) + (f" ({count} places)" if count > 1 else "")
+            fixed = md.inline(v.fixed, 60) if v.fixed else "no fix yet"
+            rows.append(
+                [
+                    md.link(v.id, v.url, 60),
+                    v.severity,
+                    package,
+                    f"{md.inline(v.installed, 40)} → {fixed}",
+                    md.inline(v.title, 100),
+                ]
+            )
         out += ["", md.table(["id", "severity", "package", "installed → fixed", "title"], rows)]
     high = scan.counts.get("CRITICAL", 0) + scan.counts.get("HIGH", 0)
-    if high > min(detail.vulns, len(scan.top)):
-        cuts.append(f"{min(detail.vulns, len(scan.top))} of {high} CRITICAL/HIGH findings shown")
+    if high > listed:
+        cuts.append(f"{listed} of {high} CRITICAL/HIGH findings shown")
     return out, cuts
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import uuid
 
 import pytest
 
@@ -44,7 +46,7 @@ def misbehaving(base_image, registry, tmp_path_factory) -> dict[str, dict]:
             f"LABEL org.opencontainers.image.revision={SHA}\n"
             f"USER 10001:10001\nENTRYPOINT {json.dumps(['python3', '-c', code])}\n"
         )
-        tag = f"sample-app-test:{name}"
+        tag = f"sample-app-test:{name}-{uuid.uuid4().hex[:8]}"
         docker.build(context, tag, {"BASE_IMAGE": base_image})
         digest = registry.push(tag, f"octo-org/{name}", f"sha-{SHA}")
         docker.remove(tag)
@@ -62,14 +64,14 @@ def env(registry):
     return {"REGISTRY_USERNAME": registry.username, "REGISTRY_PASSWORD": registry.password}
 
 
-def smoke_containers() -> list[str]:
+def container_exists(name: str) -> bool:
     out = subprocess.run(
-        ["docker", "ps", "-a", "--filter", "name=smoke-", "--format", "{{.Names}}"],
+        ["docker", "ps", "-a", "--filter", f"name=^{name}$", "--format", "{{.Names}}"],
         capture_output=True,
         text=True,
         check=True,
     )
-    return out.stdout.split()
+    return bool(out.stdout.strip())
 
 
 def run_deploy(tmp_path, record: dict, env: dict, *extra: str, head_sha: str = SHA) -> tuple[int, dict]:
@@ -77,8 +79,12 @@ def run_deploy(tmp_path, record: dict, env: dict, *extra: str, head_sha: str = S
     image_json.write_text(json.dumps(record))
     out = tmp_path / "deploy.json"
     status = deploy.main(["--image-json", str(image_json), "--head-sha", head_sha, "--out", str(out), *extra], env=env)
-    assert smoke_containers() == [], "a smoke container was left behind"
-    return status, json.loads(out.read_text())
+    result = json.loads(out.read_text())
+    # The container this deploy created (named in its command) must be gone, whatever happened.
+    # Other test sessions may be running their own at the same time (CI's matrix under act).
+    names = re.findall(r"--name (smoke-[0-9a-f]{12})", result["command"])
+    assert not [name for name in names if container_exists(name)], "a smoke container was left behind"
+    return status, result
 
 
 class TestDeploy:
@@ -126,6 +132,18 @@ class TestRefusals:
         )
         assert status == 5
         assert f"label org.opencontainers.image.revision is '{SHA}', not {OTHER_SHA[:12]}" in result["reason"]
+
+    def test_deploy__record_naming_another_image_is_refused(self, tmp_path, pushed_image, env):
+        """The workflow passes the name from trusted context; a record pointing elsewhere is refused."""
+        status, result = run_deploy(tmp_path, pushed_image, env, "--image-name", "GHCR.io/Octo-Org/Other")
+        assert status == 5
+        assert "CI's record names" in result["reason"]
+        assert "not ghcr.io/octo-org/other" in result["reason"]
+
+    def test_deploy__matching_image_name_in_any_case(self, tmp_path, pushed_image, env):
+        name = pushed_image["name"].replace("octo-org/sample-app", "Octo-Org/Sample-App")
+        status, _ = run_deploy(tmp_path, pushed_image, env, "--image-name", name, "--dry-run")
+        assert status == 0
 
     def test_deploy__forged_record(self, tmp_path, env):
         status, result = run_deploy(tmp_path, {"name": "ghcr.io/x/y", "digest": "nope"}, env)

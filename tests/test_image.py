@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.conftest import LABEL_ARGS
@@ -70,7 +72,8 @@ class TestContents:
 def test_rebuild__source_change_reuses_the_layers_above_the_copy(base_image, tmp_path):
     """Touching a source file rebuilds only the source layers; the base and user layers are reused."""
     context = docker.copy_context(tmp_path)
-    first, second = "sample-app-test:rebuild-a", "sample-app-test:rebuild-b"
+    # Unique tags: the suite may run several times at once (CI's matrix under act).
+    first, second = (f"sample-app-test:rebuild-{uuid.uuid4().hex[:8]}-{n}" for n in "ab")
     try:
         docker.build(context, first, {"BASE_IMAGE": base_image})
         cli = context / "sample_app" / "cli.py"

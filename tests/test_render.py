@@ -208,6 +208,15 @@ class TestReport:
         assert "15 of 200 CRITICAL/HIGH findings shown" in text
         assert "15 of 100 lint rules shown" in text
 
+    def test_render__one_row_for_a_package_installed_twice(self):
+        """Trivy counts the same wheel in two site-packages twice; the table shows it once, saying so."""
+        twice = tuple(Vulnerability("CVE-1", "wheel", "0.45", "0.46", "HIGH", location=where) for where in ("a", "b"))
+        scan = Scan("t", "i", {"CRITICAL": 0, "HIGH": 2, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}, 0, twice)
+        text = render_report(report(scan=scan))
+        assert text.count("CVE-1") == 1
+        assert "wheel (2 places)" in text
+        assert "findings shown" not in text
+
     def test_summary__shows_more_than_the_comment_within_1_mib(self):
         failed = tuple(FailedTest(f"t{i}", "failure", "m") for i in range(200))
         r = report(tests=(TestRun("3.12", 200, 200, 0, 0, 1.0, failed),))

@@ -4,6 +4,7 @@ keep them safe are asserted, so that a regression fails here before it reaches G
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
 import sys
@@ -41,7 +42,8 @@ def steps(workflow: dict):
 
 
 def run_tool(*cmd: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"} | {"NO_COLOR": "1"}
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
 class TestLinters:

@@ -95,4 +95,6 @@ def run(image: str, *args: str, options: Sequence[str] = ()) -> subprocess.Compl
 
 
 def remove(*refs: str) -> None:
-    subprocess.run(["docker", "image", "rm", "--force", *refs], capture_output=True, check=False)
+    """Untag; --no-prune keeps the parent layers, which a build running at the same time (CI's
+    matrix under act runs the suite three times at once) may be using as its cache."""
+    subprocess.run(["docker", "image", "rm", "--force", "--no-prune", *refs], capture_output=True, check=False)

@@ -117,12 +117,12 @@ class FakeGitHub:
         self.state.comments[cid] = comment
         return comment
 
-    def add_run(self, repo: str, run_id: int, artifact_names: list[str]) -> None:
+    def add_run(self, repo: str, run_id: int, artifact_names: list[str], ids: list[int] | None = None) -> None:
         template = load("list-workflow-run-artifacts.200.json")["artifacts"][0]
         artifacts = []
         for i, name in enumerate(artifact_names):
             artifact = self._rewrite(copy.deepcopy(template))
-            artifact.update(id=run_id * 100 + i, name=name, expired=False)
+            artifact.update(id=ids[i] if ids else run_id * 100 + i, name=name, expired=False)
             artifacts.append(artifact)
         with self.lock:
             self.state.runs[(repo, run_id)] = artifacts
@@ -140,8 +140,12 @@ class FakeGitHub:
             self.state.faults.append(Fault(method, path, status, body, headers or {}, times))
 
     def comments_on(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Copies, oldest first: a later update does not change what a test already read."""
         with self.lock:
-            return [c for c in self.state.comments.values() if c["_repo"] == repo and c["_number"] == number]
+            found = [
+                copy.deepcopy(c) for c in self.state.comments.values() if c["_repo"] == repo and c["_number"] == number
+            ]
+        return sorted(found, key=lambda c: c["id"])
 
 
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [

@@ -54,7 +54,7 @@ class Registry:
         self.docker("tag", local, ref)
         out = self.docker("push", ref)
         digest = next(w for line in out.splitlines() for w in line.split() if w.startswith("sha256:"))
-        self.docker("image", "rm", ref)
+        self.docker("image", "rm", "--no-prune", ref)
         return digest
 
     def stop(self) -> None:
@@ -65,12 +65,12 @@ class Registry:
             self.process.kill()
 
 
-def start_registry(workdir: Path) -> Registry:
+def start_registry(workdir: Path, username: str = "ci", password: str | None = None) -> Registry:
     """docker-registry with htpasswd auth on a free loopback port; waits until it answers."""
     binary = shutil.which("docker-registry")
     if binary is None:
         raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
-    username, password = "ci", secrets.token_urlsafe(16)
+    password = password or secrets.token_urlsafe(16)
     htpasswd = workdir / "htpasswd"
     htpasswd.write_text(f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()}\n")
     address = f"127.0.0.1:{free_port()}"
