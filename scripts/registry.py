@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from scripts.errors import ApiError, InputError
+from scripts.model import DIGEST_RE
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -199,7 +200,7 @@ class RegistryClient:
         scope = f"repository:{ref.repository}:pull"
         response = self.request("HEAD", f"{ref.repository}/manifests/{ref.tag or 'latest'}", ACCEPT, scope)
         digest = response.headers.get("Docker-Content-Digest", "")
-        if re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+        if DIGEST_RE.match(digest):
             return digest
         return self._manifest(ref, ref.tag or "latest")[2]
 
@@ -225,7 +226,7 @@ class RegistryClient:
                 raise ApiError(f"registry {self.registry}: {reference} has no {platform[0]}/{platform[1]} image")
             _, manifest, manifest_digest = self._manifest(ref, chosen["digest"])
         config_digest = (manifest.get("config") or {}).get("digest", "")
-        if not re.fullmatch(r"sha256:[0-9a-f]{64}", str(config_digest)):
+        if not DIGEST_RE.match(str(config_digest)):
             raise ApiError(f"registry {self.registry}: manifest {manifest_digest} has no config digest")
         response = self.request(
             "GET", f"{ref.repository}/blobs/{config_digest}", "*/*", f"repository:{ref.repository}:pull"

@@ -96,7 +96,8 @@ class TestPullRequest:
 
 class TestFailingTest:
     def test_pr__failing_test_is_named_and_nothing_deploys(self, pipeline, pull_request):
-        failing = "\n\ndef test_e2e__deliberately_broken():\n    assert 2 + 3 == 6, 'the e2e scenario breaks this on purpose'\n"
+        # Formatted as ruff wants it: only this test may fail, not the style checks.
+        failing = '\n\ndef test_e2e__deliberately_broken():\n    assert 2 + 3 == 6, "the e2e scenario breaks this on purpose"\n'
         sha = pipeline.commit("feature/broken", "Break a test", ("tests/test_sample_app.py", failing))
         pipeline.github.add_pull(REPO, 9, head_sha=sha, head_owner=OWNER, head_branch="feature/broken")
         ci = pipeline.ci("pull_request", pipeline.pr_event(9, sha, "feature/broken"), sha)
