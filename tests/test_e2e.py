@@ -27,9 +27,7 @@ def pipeline(docker_engine):
 
 def explain(run) -> str:
     """What failed, from act's log, for an assertion message."""
-    marks = ("❌", "FAILED", "Error", "error:", "::error")
-    lines = [line for line in run.log.splitlines() if any(mark in line for mark in marks)]
-    return f"{run.workflow} exited {run.returncode}:\n" + "\n".join(lines[-40:])
+    return f"{run.workflow} exited {run.returncode}:\n{run.failures()}"
 
 
 @pytest.fixture(scope="module")

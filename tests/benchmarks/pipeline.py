@@ -22,6 +22,8 @@ def show(label: str, ci: ActRun, cd: ActRun) -> None:
         f"{label}: {ci.seconds + cd.seconds:6.1f} s   (ci.yml {ci.seconds:.1f} s {'ok' if ci.ok else 'FAILED'}, cd.yml {cd.seconds:.1f} s {'ok' if cd.ok else 'FAILED'})"
     )
     for run in (ci, cd):
+        if not run.ok:
+            print(run.failures())
         for job, seconds in sorted(run.jobs.items(), key=lambda item: -item[1]):
             print(f"    {job:45} {seconds:6.0f} s")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,12 @@ class ActRun:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+    def failures(self, limit: int = 40) -> str:
+        """The lines of act's log that say what failed (pytest's FAILED/ERROR, failed steps, errors)."""
+        marks = re.compile(r"FAILED|ERROR at|❌|::error|\] E  ")
+        found = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in self.log.splitlines()]
+        return "\n".join([line for line in found if marks.search(line)][-limit:])
 
 
 class Pipeline:

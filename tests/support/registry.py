@@ -65,15 +65,7 @@ class Registry:
             self.process.kill()
 
 
-def start_registry(workdir: Path, username: str = "ci", password: str | None = None) -> Registry:
-    """docker-registry with htpasswd auth on a free loopback port; waits until it answers."""
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
-    password = password or secrets.token_urlsafe(16)
-    htpasswd = workdir / "htpasswd"
-    htpasswd.write_text(f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()}\n")
-    address = f"127.0.0.1:{free_port()}"
+def _serve(binary: str, workdir: Path, address: str, htpasswd: Path) -> subprocess.Popen:
     config = workdir / "config.yml"
     config.write_text(
         json.dumps(  # YAML is a superset of JSON
@@ -87,20 +79,43 @@ def start_registry(workdir: Path, username: str = "ci", password: str | None = N
         )
     )
     with (workdir / "registry.log").open("w") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while True:
+        return subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+
+
+def _answers(address: str, process: subprocess.Popen, credentials: tuple[str, str], seconds: float = 20) -> bool:
+    """True once /v2/ accepts our credentials: proof that the registry on that port is ours, not
+    one of a parallel session's. False if our process died (port taken) or time ran out."""
+    token = base64.b64encode(":".join(credentials).encode()).decode()
+    request = urllib.request.Request(f"http://{address}/v2/", headers={"Authorization": f"Basic {token}"})
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            urllib.request.urlopen(f"http://{address}/v2/", timeout=1)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 401:
-                break
+            with urllib.request.urlopen(request, timeout=1):  # noqa: S310 - loopback
+                return process.poll() is None
         except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError(f"docker-registry did not start: {(workdir / 'registry.log').read_text()[-500:]}")
-        time.sleep(0.1)
+            time.sleep(0.1)
+    return False
+
+
+def start_registry(workdir: Path, username: str = "ci", password: str | None = None) -> Registry:
+    """docker-registry with htpasswd auth on a free loopback port; waits until it answers."""
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
+    password = password or secrets.token_urlsafe(16)
+    htpasswd = workdir / "htpasswd"
+    htpasswd.write_text(f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()}\n")
+    # A free port can be taken between our probe and the registry's bind (the suite may run three
+    # times at once under act): try a few ports before giving up.
+    for _ in range(5):
+        address = f"127.0.0.1:{free_port()}"
+        process = _serve(binary, workdir, address, htpasswd)
+        if _answers(address, process, (username, password)):
+            break
+        process.kill()
+        process.wait()
+    else:
+        raise RuntimeError(f"docker-registry did not start: {(workdir / 'registry.log').read_text()[-500:]}")
     docker_config = workdir / "docker-config"
     docker_config.mkdir()
     registry = Registry(address, username, password, process, docker_config)
