@@ -8,16 +8,17 @@ guard.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripts import markdown as md
 from scripts.model import SEVERITIES, Coverage, Deploy, Report, TestRun
-from scripts.sticky import fit, size
+from scripts.sticky import fit, size, utf8_size
 
 # Room left in the comment for the CD section and the markers.
 CD_BUDGET = 6_000
 CI_BUDGET = 65_536 - CD_BUDGET - 500
-SUMMARY_BUDGET = 1_000_000  # $GITHUB_STEP_SUMMARY takes at most 1 MiB per step
+SUMMARY_BUDGET = 1_000_000  # bytes; $GITHUB_STEP_SUMMARY takes at most 1 MiB (1,048,576) per step
 
 
 @dataclass(frozen=True)
@@ -288,19 +289,25 @@ def _render(report: Report, detail: Detail) -> str:
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
-def render_report(report: Report, budget: int = CI_BUDGET, levels: tuple[Detail, ...] = COMMENT_LEVELS) -> str:
+def render_report(
+    report: Report,
+    budget: int = CI_BUDGET,
+    levels: tuple[Detail, ...] = COMMENT_LEVELS,
+    measure: Callable[[str], int] = size,
+) -> str:
     """The CI section: the most detail that fits the budget; sticky.fit guarantees the limit."""
     text = ""
     for detail in levels:
         text = _render(report, detail)
-        if size(text) <= budget:
+        if measure(text) <= budget:
             return text
-    return fit(text, budget)
+    return fit(text, budget, measure)
 
 
 def render_summary(report: Report) -> str:
-    """The job summary: the same report with longer lists, under the 1 MiB step-summary limit."""
-    return render_report(report, SUMMARY_BUDGET, SUMMARY_LEVELS)
+    """The job summary: the same report with longer lists, under the 1 MiB step-summary limit
+    (counted in bytes: a CJK test name is three of them)."""
+    return render_report(report, SUMMARY_BUDGET, SUMMARY_LEVELS, utf8_size)
 
 
 def render_deploy(deploy: Deploy, budget: int = CD_BUDGET) -> str:

@@ -8,6 +8,7 @@ others, so CI's rerun never wipes CD's deploy result and the reverse.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MARKER = "<!-- sample-app-report -->"
 SECTIONS = ("ci", "cd")
@@ -42,14 +43,19 @@ def sections(body: str | None) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _SECTION.finditer(body or "") if m.group(1) in SECTIONS}
 
 
-def fit(text: str, budget: int) -> str:
-    """The text, cut with a note when it is over the budget (in UTF-16 units)."""
-    if size(text) <= budget:
+def utf8_size(text: str) -> int:
+    """Length in bytes, as the step summary's 1 MiB limit counts it."""
+    return len(text.encode("utf-8"))
+
+
+def fit(text: str, budget: int, measure: Callable[[str], int] = size) -> str:
+    """The text, cut with a note when it is over the budget (UTF-16 units unless told otherwise)."""
+    if measure(text) <= budget:
         return text
-    room = max(budget - size(CUT_NOTE) - len("\n```"), 0)
+    room = max(budget - measure(CUT_NOTE) - len("\n```"), 0)
     cut = text[:room]
-    while size(cut) > room:
-        cut = cut[: len(cut) - max((size(cut) - room) // 2, 1)]
+    while measure(cut) > room:
+        cut = cut[: len(cut) - max((measure(cut) - room) // 4, 1)]
     # Do not leave an unclosed code fence or a half table row behind.
     cut = cut.rsplit("\n", 1)[0] if "\n" in cut else cut
     if cut.count("```") % 2:

@@ -23,7 +23,16 @@ from scripts.model import (
     TestRun,
     Vulnerability,
 )
-from scripts.render import CD_BUDGET, CI_BUDGET, render_deploy, render_report, render_summary, status_line
+from scripts.render import (
+    CD_BUDGET,
+    CI_BUDGET,
+    SUMMARY_LEVELS,
+    render_deploy,
+    render_report,
+    render_summary,
+    status_line,
+)
+from scripts.sticky import utf8_size
 
 SHA = "c" * 40
 HOSTILE = "<img src=x onerror=alert(1)> **bold** [click](https://evil.example) @octocat `tick` | pipe <!-- sample-app-report -->\n# heading"
@@ -224,6 +233,17 @@ class TestReport:
         assert summary.count("(failure)") == 200
         assert comment.count("(failure)") == 30
         assert len(summary.encode()) <= 1024 * 1024
+
+    def test_summary__is_bounded_in_bytes_not_characters(self):
+        """The step summary's limit is bytes: CJK test names (3 bytes a character) are measured as
+        such, where a character count would let the text run to three times the budget."""
+        failed = tuple(FailedTest("测试" * 300, "failure", "失败" * 300) for _ in range(200))
+        r = report(tests=(TestRun("3.12", 200, 200, 0, 0, 1.0, failed),))
+        by_bytes = render_report(r, 30_000, SUMMARY_LEVELS, utf8_size)
+        by_chars = render_report(r, 30_000, SUMMARY_LEVELS)
+        assert len(by_bytes.encode()) <= 30_000
+        assert len(by_chars.encode()) > 30_000
+        assert "(failure)" in by_bytes
 
     def test_render__image_built_but_not_pushed_for_forks(self):
         text = render_report(report(image=replace(report().image, pushed=False)))
