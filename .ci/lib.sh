@@ -51,15 +51,10 @@ make_venv() {
   echo "$stamp" >"$dir/.stamp"
 }
 
-# The Python versions of CI's matrix: pyproject.toml's classifiers are the one list of them.
+# The Python versions of CI's matrix: scripts.matrix reads them from pyproject.toml's classifiers,
+# the one list of them (standard library only, so no virtual environment is needed yet).
 matrix_versions() {
-  "$(find_python "$MAIN_PYTHON")" - "$ROOT/pyproject.toml" <<'PY'
-import sys, tomllib
-prefix = "Programming Language :: Python :: 3."
-with open(sys.argv[1], "rb") as f:
-    classifiers = tomllib.load(f)["project"]["classifiers"]
-print(" ".join(c.rsplit(" ", 1)[1] for c in classifiers if c.startswith(prefix)))
-PY
+  (cd "$ROOT" && "$(find_python "$MAIN_PYTHON")" -m scripts.matrix --plain)
 }
 
 docker_answers() { docker info >/dev/null 2>&1; }

@@ -23,7 +23,7 @@ from pathlib import Path
 from scripts import github_api, sticky
 from scripts.errors import InputError, ScriptError, VerificationError
 from scripts.markdown import ZWSP
-from scripts.model import deploy_from_dict, from_dict
+from scripts.model import Artifact, deploy_from_dict, from_dict
 from scripts.render import render_deploy, render_report
 from scripts.untrusted import check_size, load_json
 
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def section_body(args: argparse.Namespace, artifacts: tuple = ()) -> str:
+def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...] = ()) -> str:
     """The markdown for our section, from whichever source was given."""
     if args.deploy:
         return render_deploy(deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy)))

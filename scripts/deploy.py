@@ -146,11 +146,11 @@ def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
         "duration": round(result.duration, 3),
         "expected_output": args.expect,
     }
-    cut = (
-        f" (printed {result.stdout_bytes:,} bytes; the last {len(stdout):,} are kept)"
-        if result.stdout_bytes > len(stdout)
-        else ""
-    )
+    cut = ""
+    if result.stdout_bytes > len(stdout):
+        cut += f" (printed {result.stdout_bytes:,} bytes; the last {len(stdout):,} are kept)"
+    if result.stderr_bytes > len(stderr):
+        cut += f" (stderr: {result.stderr_bytes:,} bytes; the last {len(stderr):,} are kept)"
     if result.timed_out:
         return Deploy("timeout", f"killed after {args.timeout:g} s without finishing{cut}", **common)
     if result.exit_code != 0:

@@ -3,6 +3,7 @@ test matrix and the PR report both read.
 
     python -m scripts.matrix            # ["3.10", "3.11", "3.12"] (JSON, for a workflow matrix)
     python -m scripts.matrix --github-output "$GITHUB_OUTPUT"    # also as the step output `python`
+    python -m scripts.matrix --plain    # 3.10 3.11 3.12 (for .ci/run)
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.matrix", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="default: the repository's")
     parser.add_argument("--github-output", type=Path, help="append python=<JSON list> to this file ($GITHUB_OUTPUT)")
+    parser.add_argument("--plain", action="store_true", help="print the versions space-separated (for shell)")
     args = parser.parse_args(argv)
     try:
-        versions = json.dumps(list(python_versions(args.pyproject)))
-        print(versions)
+        found = python_versions(args.pyproject)
+        versions = json.dumps(list(found))
+        print(" ".join(found) if args.plain else versions)
         if args.github_output:
             with args.github_output.open("a", encoding="utf-8") as out:
                 out.write(f"python={versions}\n")

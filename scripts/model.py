@@ -131,10 +131,6 @@ class Scan:
     fixable_critical: int
     top: tuple[Vulnerability, ...] = ()  # CRITICAL and HIGH, fixable first
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
 
 @dataclass(frozen=True)
 class Image:
@@ -178,10 +174,6 @@ class Deploy:
     stderr: str = ""
     duration: float = 0.0
     expected_output: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "success"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ _CHUNK = 1 << 20
 
 StartHandler = Callable[[str, dict[str, str]], None]
 EndHandler = Callable[[str], None]
-DataHandler = Callable[[str], None]
 
 
 class _Refused(Exception):
@@ -39,7 +38,6 @@ def parse(
     path: Path,
     start: StartHandler,
     end: EndHandler,
-    data: DataHandler | None = None,
     *,
     max_bytes: int = MAX_XML_BYTES,
     bind: Callable[[expat.XMLParserType], None] | None = None,
@@ -59,8 +57,6 @@ def parse(
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    if data is not None:
-        parser.CharacterDataHandler = data
     if bind is not None:
         bind(parser)
     read = 0

@@ -96,6 +96,11 @@ def test_matrix__github_output(tmp_path):
     assert out.read_text() == 'python=["3.10", "3.11", "3.12"]\n'
 
 
+def test_matrix__plain_for_shell(capsys):
+    assert matrix.main(["--plain"]) == 0
+    assert capsys.readouterr().out == "3.10 3.11 3.12\n"
+
+
 def test_report__step_summary(tmp_path):
     summary = tmp_path / "summary"
     summary.write_text("earlier step\n")

@@ -6,19 +6,11 @@ import uuid
 
 import pytest
 
+from scripts import container
 from tests.conftest import LABEL_ARGS
 from tests.support import docker
 
 pytestmark = pytest.mark.docker
-
-HARDENED = (
-    "--network=none",
-    "--read-only",
-    "--cap-drop=ALL",
-    "--security-opt=no-new-privileges",
-    "--memory=128m",
-    "--pids-limit=64",
-)
 
 
 class TestRunning:
@@ -34,7 +26,7 @@ class TestRunning:
 
     def test_image__runs_under_the_hardening_cd_uses(self, built_image):
         """Read-only root, no network, no capabilities: the service still answers, with no bytecode writes."""
-        result = docker.run(built_image, "1.5", "2.25", options=HARDENED)
+        result = docker.run(built_image, "1.5", "2.25", options=container.HARDENING)
         assert (result.returncode, result.stdout) == (0, "3.75\n")
 
     def test_image__without_arguments_shows_help(self, built_image):

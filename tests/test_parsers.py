@@ -214,10 +214,11 @@ class TestCobertura:
         cov = parse_cobertura(write(tmp_path, "c.xml", xml), "3")
         assert (cov.lines_valid, cov.lines_covered, cov.branches_valid, cov.branches_covered) == (2, 1, 2, 1)
 
-    def test_parse_cobertura__our_own_report(self):
-        """The coverage.xml that pytest-cov writes for this repository parses (written by this run's config)."""
+    def test_parse_cobertura__branch_percent_apart_from_lines(self):
+        """All 8 lines covered but 2 of 4 branches: lines 100 %, branches 50 %, total 83.3 %."""
         cov = parse_cobertura(FIXTURES / "coverage-py-misha-3.xml", "3.12")
-        assert cov.branch_percent == 50.0
+        assert (cov.line_percent, cov.branch_percent) == (100.0, 50.0)
+        assert cov.percent == pytest.approx(100 * 10 / 12)
 
     @pytest.mark.parametrize(
         ("content", "problem"),

@@ -3,14 +3,11 @@
 Bodies are built from GitHub's OpenAPI examples (tests/fixtures/github-api/), with every URL
 pointing back at this server, as PyGithub requires. It holds pull requests, issue comments and
 workflow-run artifacts; faults (a 502, a secondary rate limit with Retry-After) are queued per
-route. Used in-process by the integration tests and as a process by the end-to-end tests:
-
-    python -m tests.support.fake_github --port 8765 --token T --state state.json
+route. Used in-process by the integration tests and by the end-to-end pipeline (tests/e2e/).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
 import json
@@ -343,17 +340,3 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self._send(200, {**user, "login": fake.state.viewer})
 
     return Handler
-
-
-def main() -> int:  # pragma: no cover - exercised by the end-to-end tests
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--token", default="test-token")
-    args = parser.parse_args()
-    fake = FakeGitHub(args.token).start()
-    print(fake.url, flush=True)
-    fake.thread.join()
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
