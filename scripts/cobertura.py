@@ -2,6 +2,11 @@
 
 Totals come from the root's lines-/branches- attributes when present (what coverage.py's own
 report prints); per-file figures are counted from the <line> elements of each <class>.
+
+Numbers are read as plain ASCII digits of bounded length: "²" is a digit to str.isdigit() and
+int() of 5,000 digits raises, so neither may reach int(). A line is covered only when its hits
+are a positive whole number ("-1" and "NaN" are not). The number of files kept while reading is
+bounded, so a file of millions of <class> elements cannot exhaust memory.
 """
 
 from __future__ import annotations
@@ -13,14 +18,21 @@ from scripts import safexml
 from scripts.errors import InputError
 from scripts.model import MAX_FILES_KEPT, Coverage, FileCoverage
 
-_CONDITION = re.compile(r"\((\d+)/(\d+)\)")
+_CONDITION = re.compile(r"\(([0-9]{1,9})/([0-9]{1,9})\)")
+_NUMBER = re.compile(r"[0-9]{1,15}\Z")
+MAX_FILES = 200_000
 
 
 def _int(attrs: dict[str, str], key: str) -> int | None:
     value = attrs.get(key)
-    if value is None or not value.isdigit():
+    if value is None or not _NUMBER.match(value):
         return None
     return int(value)
+
+
+def _hit(value: str | None) -> bool:
+    """Covered: hits is a whole number above zero. Producers write "0", never "-1" or "NaN"."""
+    return value is not None and _NUMBER.match(value) is not None and value.strip("0") != ""
 
 
 def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> Coverage:
@@ -44,15 +56,18 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
             if current is None or in_method:
                 return
             current[0] += 1
-            if attrs.get("hits", "0") not in ("0", ""):
+            if _hit(attrs.get("hits")):
                 current[1] += 1
-            if attrs.get("branch") == "true":
+            if attrs.get("branch", "").lower() == "true":
                 match = _CONDITION.search(attrs.get("condition-coverage", ""))
                 if match:
-                    current[2] += int(match.group(2))
-                    current[3] += int(match.group(1))
+                    valid = int(match.group(2))
+                    current[2] += valid
+                    current[3] += min(int(match.group(1)), valid)
         elif name == "class":
-            filename = attrs.get("filename") or attrs.get("name") or "?"
+            filename = (attrs.get("filename") or attrs.get("name") or "?")[:500]
+            if filename not in files and len(files) >= MAX_FILES:
+                raise InputError(f"{path}: more than {MAX_FILES:,} files")
             current = files.setdefault(filename, [0, 0, 0, 0])
         elif name == "method":
             in_method += 1
@@ -68,7 +83,7 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
     safexml.parse(path, start, end)
     if not root_attrs and not files:
         raise InputError(f"{path}: no <coverage> element found")
-    per_file = [FileCoverage(p[:500], *counts) for p, counts in files.items()]
+    per_file = [FileCoverage(p, *counts) for p, counts in files.items()]
     lines_valid = _int(root_attrs, "lines-valid")
     lines_covered = _int(root_attrs, "lines-covered")
     if lines_valid is None or lines_covered is None:

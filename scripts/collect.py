@@ -18,7 +18,19 @@ from scripts.cobertura import parse_cobertura
 from scripts.errors import InputError
 from scripts.junit import parse_junit
 from scripts.matrix import version_key
-from scripts.model import Coverage, Image, Lint, Problem, Report, Scan, TestRun, image_from_dict
+from scripts.model import (
+    MAX_PROBLEMS,
+    MAX_TEXT,
+    MAX_VERSIONS,
+    Coverage,
+    Image,
+    Lint,
+    Problem,
+    Report,
+    Scan,
+    TestRun,
+    image_from_dict,
+)
 from scripts.ruff_json import parse_ruff
 from scripts.trivy import parse_trivy
 from scripts.untrusted import load_json
@@ -30,7 +42,15 @@ MAX_IMAGE_JSON = 64 * 1024
 
 def _relative(message: str, root: Path) -> str:
     """Problems name files relative to the artifact folder: shorter, and no runner paths leak."""
-    return message.replace(f"{root}/", "")
+    return message.replace(f"{root}/", "")[:MAX_TEXT]
+
+
+def _bounded(problems: list[Problem]) -> tuple[Problem, ...]:
+    """At most MAX_PROBLEMS, the last one saying how many more there were: CD refuses more."""
+    if len(problems) <= MAX_PROBLEMS:
+        return tuple(problems)
+    rest = len(problems) - MAX_PROBLEMS + 1
+    return (*problems[: MAX_PROBLEMS - 1], Problem("inputs", f"… and {rest} more problems (see the job log)"))
 
 
 def _read(parse: Callable[[], T], section: str, root: Path, problems: list[Problem]) -> T | None:
@@ -64,6 +84,14 @@ def collect(
         if (m := _REPORTS_DIR.match(p.name)) and p.is_dir()
     }
     versions = sorted(set(python_versions) | found, key=version_key)
+    if len(versions) > MAX_VERSIONS:
+        # The supported versions first; folders for versions nobody asked for are the extras.
+        extra = sorted(found - set(python_versions), key=version_key)
+        keep = set(python_versions) | set(extra[: max(MAX_VERSIONS - len(python_versions), 0)])
+        versions = sorted(keep, key=version_key)[:MAX_VERSIONS]
+        problems.append(
+            Problem("tests", f"reports for more than {MAX_VERSIONS} Python versions; only {MAX_VERSIONS} are read")
+        )
     tests: list[TestRun] = []
     coverage: list[Coverage] = []
     for version in versions:
@@ -95,7 +123,7 @@ def collect(
         lint=lint,
         scan=scan,
         image=image,
-        problems=tuple(problems),
+        problems=_bounded(problems),
         head_sha=head_sha,
         run_url=run_url,
         coverage_threshold=coverage_threshold,

@@ -21,9 +21,15 @@ MAX_VULNS_KEPT = 200
 MAX_FILES_KEPT = 50
 MAX_RULES_KEPT = 100
 MAX_TEXT = 1000
+MAX_VERSIONS = 20
+MAX_PROBLEMS = 100
+MAX_URL = 500
+MAX_COUNT = 2**53 - 1  # exact in every JSON reader
+MAX_SECONDS = 1e9
 
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}\Z")
 SHA_RE = re.compile(r"[0-9a-f]{40}\Z")
+_URL_RE = re.compile(r"https?://[^\s<>()\[\]`]+\Z")
 # Docker reference grammar, simplified: registry[:port]/path, lower-case path components.
 IMAGE_NAME_RE = re.compile(r"[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)+\Z")
 TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
@@ -174,6 +180,9 @@ class Deploy:
     stderr: str = ""
     duration: float = 0.0
     expected_output: str = ""
+    # Who ran it: "cd" (CD pulled and ran it by digest) or "fork-ci" (a fork's own CI run reported
+    # it; CD never runs a fork's image). Set by CD from trusted context, never read from a fork.
+    source: str = "cd"
 
 
 @dataclass(frozen=True)
@@ -248,14 +257,25 @@ class _Reader:
         value = self._get(key, int, default)
         if value is None:
             raise InputError(f"{self.where}.{key}: missing")
-        if not 0 <= value < 2**53:
+        if not 0 <= value <= MAX_COUNT:
             raise InputError(f"{self.where}.{key}: out of range")
         return value
 
-    def real(self, key: str, default: float | None = None) -> float:
+    def exit_code(self, key: str) -> int | None:
+        """A process's exit status: None (killed), or -255 to 255 as docker reports it."""
+        value = self._get(key, int, None)
+        if value is not None and not -255 <= value <= 255:
+            raise InputError(f"{self.where}.{key}: out of range")
+        return value
+
+    def real(self, key: str, default: float | None = None, *, high: float = MAX_SECONDS) -> float:
+        """A finite number from 0 to high: JSON's 1e999 decodes to infinity, and a negative or
+        infinite figure would read as "coverage below inf %" in the comment."""
         value = self._get(key, (int, float), default)
         if value is None:
             raise InputError(f"{self.where}.{key}: missing")
+        if not 0 <= value <= high:  # NaN fails both comparisons
+            raise InputError(f"{self.where}.{key}: out of range")
         return float(value)
 
     def flag(self, key: str, default: bool) -> bool:
@@ -281,7 +301,7 @@ def _test_run(r: _Reader) -> TestRun:
         )
         for f in (_Reader(item, f"{r.where}.failed[]") for item in r.items("failed", MAX_FAILED_KEPT))
     )
-    return TestRun(
+    run = TestRun(
         python=r.text("python", max_len=20),
         tests=r.count("tests"),
         failures=r.count("failures"),
@@ -290,20 +310,30 @@ def _test_run(r: _Reader) -> TestRun:
         duration=r.real("duration", 0.0),
         failed=failed,
     )
+    if run.passed < 0:
+        raise InputError(f"{r.where}: failures, errors and skipped add up to more than tests")
+    return run
+
+
+def _covered_within_valid(r: _Reader, item: FileCoverage | Coverage) -> None:
+    if item.lines_covered > item.lines_valid or item.branches_covered > item.branches_valid:
+        raise InputError(f"{r.where}: more lines or branches covered than there are")
 
 
 def _file_coverage(r: _Reader) -> FileCoverage:
-    return FileCoverage(
+    item = FileCoverage(
         path=r.text("path"),
         lines_valid=r.count("lines_valid"),
         lines_covered=r.count("lines_covered"),
         branches_valid=r.count("branches_valid", 0),
         branches_covered=r.count("branches_covered", 0),
     )
+    _covered_within_valid(r, item)
+    return item
 
 
 def _coverage(r: _Reader) -> Coverage:
-    return Coverage(
+    item = Coverage(
         python=r.text("python", max_len=20),
         lines_valid=r.count("lines_valid"),
         lines_covered=r.count("lines_covered"),
@@ -312,6 +342,8 @@ def _coverage(r: _Reader) -> Coverage:
         files_total=r.count("files_total", 0),
         lowest=tuple(_file_coverage(_Reader(i, f"{r.where}.lowest[]")) for i in r.items("lowest", MAX_FILES_KEPT)),
     )
+    _covered_within_valid(r, item)
+    return item
 
 
 def _lint(r: _Reader) -> Lint:
@@ -329,7 +361,7 @@ def _vulnerability(r: _Reader) -> Vulnerability:
         installed=r.text("installed", "", max_len=200),
         fixed=r.text("fixed", "", max_len=500),
         severity=r.text("severity", pattern=re.compile("(" + "|".join(SEVERITIES) + r")\Z")),
-        url=r.text("url", "", max_len=500),
+        url=r.text("url", "", max_len=MAX_URL),
         title=r.text("title", ""),
         location=r.text("location", "", max_len=500),
     )
@@ -368,7 +400,7 @@ def image_from_dict(data: object, where: str = "image") -> Image:
 
 
 def _artifact(r: _Reader) -> Artifact:
-    url = r.text("url", max_len=500, pattern=re.compile(r"https?://[^\s<>()\[\]`]+\Z"))
+    url = r.text("url", max_len=MAX_URL, pattern=_URL_RE)
     return Artifact(
         name=r.text("name", max_len=200),
         url=url,
@@ -385,11 +417,12 @@ def deploy_from_dict(data: object, where: str = "deploy") -> Deploy:
         image=r.text("image", "", max_len=500),
         digest=r.text("digest", "", pattern=DIGEST_RE),
         command=r.text("command", "", max_len=2000),
-        exit_code=r._get("exit_code", int, None),
+        exit_code=r.exit_code("exit_code"),
         stdout=r.text("stdout", "", max_len=20_000),
         stderr=r.text("stderr", "", max_len=20_000),
         duration=r.real("duration", 0.0),
         expected_output=r.text("expected_output", "", max_len=200),
+        source=r.text("source", "cd", pattern=re.compile(r"(cd|fork-ci)\Z")),
     )
 
 
@@ -399,22 +432,22 @@ def from_dict(data: object, where: str = "report.json") -> Report:
     version = r.count("schema_version")
     if version != SCHEMA_VERSION:
         raise InputError(f"{where}: schema_version {version} is not {SCHEMA_VERSION}")
-    versions = tuple(v for v in r.items("python_versions", 20) if isinstance(v, str) and len(v) <= 20)
+    versions = tuple(v for v in r.items("python_versions", MAX_VERSIONS) if isinstance(v, str) and len(v) <= 20)
     lint, scan, image = r.obj("lint"), r.obj("scan"), r.obj("image")
     return Report(
         schema_version=version,
         python_versions=versions,
-        tests=tuple(_test_run(_Reader(i, f"{where}.tests[]")) for i in r.items("tests", 20)),
-        coverage=tuple(_coverage(_Reader(i, f"{where}.coverage[]")) for i in r.items("coverage", 20)),
+        tests=tuple(_test_run(_Reader(i, f"{where}.tests[]")) for i in r.items("tests", MAX_VERSIONS)),
+        coverage=tuple(_coverage(_Reader(i, f"{where}.coverage[]")) for i in r.items("coverage", MAX_VERSIONS)),
         lint=_lint(lint) if lint else None,
         scan=_scan(scan) if scan else None,
         image=image_from_reader(image) if image else None,
         artifacts=tuple(_artifact(_Reader(i, f"{where}.artifacts[]")) for i in r.items("artifacts", 100)),
         problems=tuple(
             Problem(section=p.text("section", max_len=50), message=p.text("message"))
-            for p in (_Reader(i, f"{where}.problems[]") for i in r.items("problems", 100))
+            for p in (_Reader(i, f"{where}.problems[]") for i in r.items("problems", MAX_PROBLEMS))
         ),
         head_sha=r.text("head_sha", "", pattern=SHA_RE),
-        run_url=r.text("run_url", "", max_len=500, pattern=re.compile(r"https?://[^\s<>()\[\]`]+\Z")),
-        coverage_threshold=r.real("coverage_threshold", 90.0),
+        run_url=r.text("run_url", "", max_len=MAX_URL, pattern=_URL_RE),
+        coverage_threshold=r.real("coverage_threshold", 90.0, high=100.0),
     )

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from scripts.collect import collect
-from scripts.errors import ScriptError
+from scripts.errors import InputError, ScriptError
 from scripts.matrix import PYPROJECT, python_versions
-from scripts.model import SHA_RE, Report, to_dict
-from scripts.render import render_report, render_summary
+from scripts.model import SHA_RE, Report, from_dict, to_dict
+from scripts.render import Context, render_report, render_summary
 
 
 def run_url(env: Mapping[str, str]) -> str:
@@ -51,6 +51,8 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
     head_sha = args.head_sha or env.get("REPORT_HEAD_SHA", "")
     if head_sha and not SHA_RE.match(head_sha):
         raise ScriptError(f"--head-sha: {head_sha[:60]!r} is not a 40-character commit sha")
+    if not 0 <= args.threshold <= 100:  # NaN fails both comparisons
+        raise ScriptError(f"--threshold: {args.threshold} is not a percentage from 0 to 100")
     return collect(
         args.dir,
         python_versions(args.pyproject),
@@ -60,12 +62,27 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
     )
 
 
-def write(report: Report, out: Path) -> list[Path]:
+def report_json(report: Report) -> str:
+    """report.json, read back through CD's own validation first: CI never writes a report that
+    the trusted side would refuse (the comment would then be lost)."""
+    text = json.dumps(to_dict(report), indent=1, ensure_ascii=False) + "\n"
+    try:
+        from_dict(json.loads(text))
+    except InputError as exc:
+        raise ScriptError(f"report.json would be refused by CD: {exc}") from None
+    return text
+
+
+def context(env: Mapping[str, str]) -> Context:
+    return Context(env.get("GITHUB_SERVER_URL", "").rstrip("/"), env.get("GITHUB_REPOSITORY", ""))
+
+
+def write(report: Report, out: Path, where: Context = Context()) -> list[Path]:  # noqa: B008
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        out / "report.json": json.dumps(to_dict(report), indent=1, ensure_ascii=False) + "\n",
-        out / "comment.md": render_report(report) + "\n",
-        out / "summary.md": render_summary(report) + "\n",
+        out / "report.json": report_json(report),
+        out / "comment.md": render_report(report, context=where) + "\n",
+        out / "summary.md": render_summary(report, where) + "\n",
     }
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
@@ -78,9 +95,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     try:
         report = build(args, env)
         if args.dry_run:
-            print(render_report(report))
+            print(render_report(report, context=context(env)))
         else:
-            for path in write(report, args.out):
+            for path in write(report, args.out, context(env)):
                 print(f"report: wrote {path}", file=sys.stderr)
             if args.step_summary:
                 with args.step_summary.open("a", encoding="utf-8") as summary:

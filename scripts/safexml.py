@@ -4,6 +4,13 @@ Reports from a pull request are attacker-controlled. expat is driven directly (i
 ElementTree uses underneath) so that a DOCTYPE is refused the moment it starts: an entity bomb
 never gets to expand, and no entity can pull in a file or a URL. The callbacks are plain
 functions, which keeps a 100,000-case JUnit file to a fraction of a second and a few MiB.
+
+Memory is bounded by what the file may make expat hold, not only by its size: nesting deeper
+than MAX_DEPTH is refused (64 MB of unclosed tags would cost gigabytes), and so is any one token
+(a start tag, a comment) still incomplete after MAX_TOKEN bytes, since expat builds a start tag's
+whole attribute dictionary before anyone can look at it (one tag with millions of attributes).
+An encoding declaration that Python cannot decode (UTF-7, UTF-32, rot13, zlib, ...) is one
+InputError like any other malformed input.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from scripts.errors import InputError
 from scripts.untrusted import check_size
 
 MAX_XML_BYTES = 64 * 1024 * 1024
-_CHUNK = 1 << 20
+MAX_DEPTH = 256
+MAX_TOKEN = 4 * 1024 * 1024
+_CHUNK = 256 * 1024
 
 StartHandler = Callable[[str, dict[str, str]], None]
 EndHandler = Callable[[str], None]
@@ -32,6 +41,12 @@ def _refuse_dtd(*_args: object) -> None:
 
 def _refuse_entity(*_args: object) -> None:
     raise _Refused("entity declarations are not accepted")
+
+
+def _check_pending(parser: expat.XMLParserType, read: int) -> None:
+    """CurrentByteIndex stays at the start of a token that expat is still buffering."""
+    if read - max(parser.CurrentByteIndex, 0) > MAX_TOKEN:
+        raise _Refused(f"one tag or comment is over {MAX_TOKEN:,} bytes long")
 
 
 def parse(
@@ -55,8 +70,25 @@ def parse(
     # An external entity reference without a DTD still reaches this handler; refuse it too.
     parser.ExternalEntityRefHandler = _refuse_entity
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    depth = 0
+
+    def guarded_start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _Refused(f"elements nested deeper than {MAX_DEPTH} levels")
+        try:
+            start(name, attrs)
+        except (LookupError, ValueError) as exc:  # a handler's bug must not read as an encoding error
+            raise _Refused(f"<{name[:40]}>: {str(exc)[:100]}") from None
+
+    def guarded_end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+        end(name)
+
+    parser.StartElementHandler = guarded_start
+    parser.EndElementHandler = guarded_end
     if bind is not None:
         bind(parser)
     read = 0
@@ -67,8 +99,11 @@ def parse(
                 if read > max_bytes:  # the file grew after the size check
                     raise InputError(f"{path}: over the {max_bytes:,}-byte limit")
                 parser.Parse(chunk, False)
+                _check_pending(parser, read)
             parser.Parse(b"", True)
     except _Refused as exc:
         raise InputError(f"{path}: line {parser.CurrentLineNumber}: {exc}") from None
     except expat.ExpatError as exc:
         raise InputError(f"{path}: not well-formed XML ({expat.ErrorString(exc.code)} at line {exc.lineno})") from None
+    except (LookupError, ValueError) as exc:  # UnicodeError is a ValueError
+        raise InputError(f"{path}: unsupported XML encoding ({str(exc)[:100]})") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.errors import InputError
-from scripts.model import MAX_VULNS_KEPT, SEVERITIES, Scan, Vulnerability
+from scripts.model import MAX_URL, MAX_VULNS_KEPT, SEVERITIES, Scan, Vulnerability
 from scripts.untrusted import load_json
 
 _FIELD = re.compile(r"^(Package|Installed Version|Fixed Version|Severity): *(.*)$", re.MULTILINE)
@@ -41,7 +41,7 @@ def _severity(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    return value if _SAFE_URL.match(value) else ""
+    return value if len(value) <= MAX_URL and _SAFE_URL.match(value) else ""
 
 
 def _title(rule: dict[str, Any], vuln_id: str) -> str:
@@ -73,6 +73,19 @@ def summarize(vulns: list[Vulnerability], tool: str, target: str) -> Scan:
     )
 
 
+def _dict(node: object) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _list(node: object, path: Path, what: str) -> list[Any]:
+    """A list where the format has one; null and absent read as empty, anything else is refused."""
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        raise InputError(f"{path}: {what} is not a list")
+    return node
+
+
 def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
     runs = data.get("runs")
     if not isinstance(runs, list):
@@ -80,26 +93,26 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
     vulns: list[Vulnerability] = []
     tool = target = ""
     for run in runs:
-        driver = run.get("tool", {}).get("driver", {}) if isinstance(run, dict) else {}
-        if not isinstance(driver, dict):
+        if not isinstance(run, dict) or not isinstance(_dict(run.get("tool")).get("driver"), dict):
             raise InputError(f"{path}: SARIF run without tool.driver")
+        driver = run["tool"]["driver"]
         tool = tool or f"{_text(driver, 'name') or 'unknown'} {_text(driver, 'version')}".strip()
         target = target or _text(run, "properties", "imageName")
-        rules = driver.get("rules") or []
-        by_id = {r.get("id"): r for r in rules if isinstance(r, dict)}
-        for result in run.get("results") or []:
+        rules = _list(driver.get("rules"), path, "tool.driver.rules")
+        by_id = {r["id"]: r for r in rules if isinstance(r, dict) and isinstance(r.get("id"), str)}
+        for result in _list(run.get("results"), path, "a run's results"):
             if not isinstance(result, dict):
                 continue
             rule_id = _text(result, "ruleId")
             index = result.get("ruleIndex")
             # Look up by id first: Trivy 0.15's template wrote ruleIndex values that point elsewhere.
             rule = by_id.get(rule_id)
-            if rule is None and isinstance(index, int) and 0 <= index < len(rules):
+            if rule is None and type(index) is int and 0 <= index < len(rules):
                 rule = rules[index]
-            if not isinstance(rule, dict):
-                rule = {}
+            rule = _dict(rule)
             found = _fields(_text(result, "message", "text"), _text(rule, "help", "text"))
-            tags = rule.get("properties", {}).get("tags", []) if isinstance(rule.get("properties"), dict) else []
+            tags = _dict(rule.get("properties")).get("tags")
+            tags = tags if isinstance(tags, list) else []
             tag_severity = next((t for t in tags if isinstance(t, str) and t.upper() in SEVERITIES), "")
             vuln_id, _, legacy_package = rule_id.partition("/")
             package = found.get("Package") or legacy_package or _text(rule, "shortDescription", "text")
@@ -126,15 +139,11 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
 
 
 def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
-    results = data.get("Results")
-    results = [] if results is None else results
-    if not isinstance(results, list):
-        raise InputError(f"{path}: Trivy JSON whose Results is not a list")
     vulns: list[Vulnerability] = []
-    for result in results:
+    for result in _list(data.get("Results"), path, "Trivy JSON's Results"):
         if not isinstance(result, dict):
             continue
-        for v in result.get("Vulnerabilities") or []:
+        for v in _list(result.get("Vulnerabilities"), path, "a result's Vulnerabilities"):
             if isinstance(v, dict):
                 vulns.append(
                     Vulnerability(
@@ -148,8 +157,8 @@ def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
                         location=(_text(v, "PkgPath") or _text(result, "Target"))[:500],
                     )
                 )
-        for kind, items in (("misconfig", result.get("Misconfigurations")), ("secret", result.get("Secrets"))):
-            for m in items or []:
+        for kind, key in (("misconfig", "Misconfigurations"), ("secret", "Secrets")):
+            for m in _list(result.get(key), path, f"a result's {key}"):
                 if isinstance(m, dict) and (kind == "secret" or _text(m, "Status") == "FAIL"):
                     vulns.append(
                         Vulnerability(

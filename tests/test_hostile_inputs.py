@@ -1,0 +1,252 @@
+"""What a pull request can write into its own reports, and what must become of it: a Problem naming
+the file (CI side) or a one-line refusal (CD side), never a traceback and never a blow-up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from scripts import report as report_cli
+from scripts.cobertura import parse_cobertura
+from scripts.collect import collect
+from scripts.errors import InputError, ScriptError
+from scripts.junit import parse_junit
+from scripts.model import MAX_PROBLEMS, MAX_VERSIONS, Problem, from_dict, to_dict
+from scripts.ruff_json import parse_ruff
+from scripts.trivy import parse_trivy
+from scripts.untrusted import load_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+VERSIONS = ("3.10", "3.11", "3.12")
+
+
+def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+class TestJson:
+    @pytest.mark.parametrize(
+        ("raw", "problem"),
+        [
+            (b'{"a": "\\ud800"}', "a string holds a lone UTF-16 surrogate"),
+            (b'{"\\udfff": 1}', "a string holds a lone UTF-16 surrogate"),
+            (b'{"n": ' + b"1" * 5000 + b"}", "Exceeds the limit"),
+            (b'{"n": NaN}', "NaN is not a JSON number"),
+            (b'{"n": -Infinity}', "-Infinity is not a JSON number"),
+            (b"[" + b"{}," * 1_000_001 + b"{}]", "more than 1,000,000 JSON objects and arrays"),
+            (b"[" + b"0," * 4_000_001 + b"0]", "more than 4,000,000 JSON items"),
+        ],
+    )
+    def test_load_json__refused_in_one_line(self, tmp_path, raw, problem):
+        path = write(tmp_path, "x.json", raw)
+        with pytest.raises(InputError, match=problem) as caught:
+            load_json(path)
+        assert str(caught.value).startswith(f"{path}: ")
+        assert "\n" not in str(caught.value)
+
+    def test_load_json__paired_surrogate_escapes_are_text(self, tmp_path):
+        assert load_json(write(tmp_path, "x.json", b'{"a": "\\ud83d\\ude00"}')) == {"a": "\U0001f600"}
+
+    def test_ruff__a_list_of_empty_objects_is_bounded(self, tmp_path):
+        with pytest.raises(InputError, match="more than 1,000,000 JSON objects"):
+            parse_ruff(write(tmp_path, "ruff.json", b"[" + b"{}," * 1_200_000 + b"{}]"))
+
+
+class TestXml:
+    @pytest.mark.parametrize("encoding", ["x", "UTF-7", "UTF-32", "Shift_JIS", "idna", "rot13", "zlib"])
+    def test_encoding_python_cannot_decode__is_one_input_error(self, tmp_path, encoding):
+        path = write(tmp_path, "junit.xml", f'<?xml version="1.0" encoding="{encoding}"?><testsuite/>')
+        with pytest.raises(InputError, match=r"junit.xml: unsupported XML encoding \(") as caught:
+            parse_junit(path, "3.12")
+        assert "\n" not in str(caught.value)
+
+    @pytest.mark.parametrize("encoding", ["utf-8", "UTF-16", "latin-1", "ascii", "cp1252"])
+    def test_encodings_real_producers_write__still_read(self, tmp_path, encoding):
+        text = f'<?xml version="1.0" encoding="{encoding}"?><testsuite><testcase name="t"/></testsuite>'
+        path = write(tmp_path, "junit.xml", text.encode(encoding.replace("UTF-16", "utf-16")))
+        assert parse_junit(path, "3.12").tests == 1
+
+    def test_nesting__bounded_before_memory_goes(self, tmp_path):
+        path = write(tmp_path, "junit.xml", "<testsuites>" + "<a>" * 5_000_000)
+        with pytest.raises(InputError, match="elements nested deeper than 256 levels"):
+            parse_junit(path, "3.12")
+
+    def test_one_tag_with_millions_of_attributes__refused_while_streaming(self, tmp_path):
+        attrs = b"".join(b' a%d="1"' % i for i in range(800_000))
+        path = write(tmp_path, "coverage.xml", b"<coverage" + attrs + b"/>")
+        with pytest.raises(InputError, match=r"one tag or comment is over 4,194,304 bytes long"):
+            parse_cobertura(path, "3.12")
+
+    def test_a_large_text_node_is_not_a_large_token(self, tmp_path):
+        message = "x" * (6 * 1024 * 1024)
+        path = write(
+            tmp_path,
+            "junit.xml",
+            f'<testsuite><testcase name="t"><failure message="m">{message}</failure></testcase></testsuite>',
+        )
+        assert parse_junit(path, "3.12").failures == 1
+
+
+class TestCoberturaNumbers:
+    def coverage(self, tmp_path, root: str, lines: str = "") -> object:
+        text = f'<coverage {root}><packages><package><classes><class filename="a.py"><lines>{lines}</lines></class></classes></package></packages></coverage>'
+        return parse_cobertura(write(tmp_path, "coverage.xml", text), "3.12")
+
+    @pytest.mark.parametrize("value", ["²", "١٢", "1" * 5000, "-1", "1e3", " 5"])
+    def test_root_counts_that_are_not_plain_digits__ignored_for_the_lines(self, tmp_path, value):
+        cov = self.coverage(
+            tmp_path,
+            f'lines-valid="{value}" lines-covered="1"',
+            '<line number="1" hits="1"/><line number="2" hits="0"/>',
+        )
+        assert (cov.lines_valid, cov.lines_covered) == (2, 1)
+
+    @pytest.mark.parametrize("hits", ["-1", "NaN", "", "0", "00", "²", "1.5"])
+    def test_hits_that_are_not_a_positive_whole_number__not_covered(self, tmp_path, hits):
+        cov = self.coverage(tmp_path, "", f'<line number="1" hits="{hits}"/>')
+        assert (cov.lines_valid, cov.lines_covered) == (1, 0)
+
+    def test_condition_coverage_of_400_digits__not_counted(self, tmp_path):
+        digits = "9" * 400
+        cov = self.coverage(
+            tmp_path, "", f'<line number="1" hits="1" branch="true" condition-coverage="50% ({digits}/{digits})"/>'
+        )
+        assert (cov.branches_valid, cov.branches_covered) == (0, 0)
+
+    def test_more_conditions_covered_than_exist__capped(self, tmp_path):
+        cov = self.coverage(tmp_path, "", '<line number="1" hits="1" branch="true" condition-coverage="(5/2)"/>')
+        assert (cov.branches_valid, cov.branches_covered) == (2, 2)
+
+
+class TestTrivyShapes:
+    @pytest.mark.parametrize(
+        ("data", "problem"),
+        [
+            ({"version": "2.1.0", "runs": [{"tool": "x"}]}, "SARIF run without tool.driver"),
+            ({"runs": ["x"]}, "SARIF run without tool.driver"),
+            ({"runs": [{"tool": {"driver": {"name": "t"}}, "results": 7}]}, "a run's results is not a list"),
+            ({"runs": [{"tool": {"driver": {"rules": {}}}, "results": []}]}, "tool.driver.rules is not a list"),
+            ({"SchemaVersion": 2, "Results": "x"}, "Trivy JSON's Results is not a list"),
+            ({"SchemaVersion": 2, "Results": [{"Vulnerabilities": 3}]}, "a result's Vulnerabilities is not a list"),
+            ({"SchemaVersion": 2, "Results": [{"Secrets": {"a": 1}}]}, "a result's Secrets is not a list"),
+        ],
+    )
+    def test_wrong_shapes__input_error_naming_the_file(self, tmp_path, data, problem):
+        path = write(tmp_path, "trivy.json", json.dumps(data))
+        with pytest.raises(InputError, match=f"^{path}: {problem}"):
+            parse_trivy(path)
+
+    def test_rule_id_that_is_a_list__skipped_not_a_crash(self, tmp_path):
+        sarif = {
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "Trivy", "rules": [{"id": ["CVE-1"]}, {"id": "CVE-2"}]}},
+                    "results": [{"ruleId": ["CVE-1"]}, {"ruleId": "CVE-2", "message": {"text": "Package: p"}}],
+                }
+            ]
+        }
+        scan = parse_trivy(write(tmp_path, "trivy.sarif", json.dumps(sarif)))
+        assert scan.counts["UNKNOWN"] == 2
+
+    def test_help_uri_over_500_characters__dropped_so_cd_accepts_the_report(self, tmp_path):
+        long = "https://avd.aquasec.com/" + "a" * 600
+        data = {
+            "SchemaVersion": 2,
+            "Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-1", "Severity": "HIGH", "PrimaryURL": long}]}],
+        }
+        scan = parse_trivy(write(tmp_path, "trivy.json", json.dumps(data)))
+        assert scan.top[0].url == ""
+
+
+class TestOneSchema:
+    """Every report.json CI can write is one CD accepts: CI clamps to exactly CD's limits."""
+
+    def artifacts(self, tmp_path: Path) -> Path:
+        root = tmp_path / "artifacts"
+        for version in VERSIONS:
+            folder = root / f"reports-py{version}"
+            folder.mkdir(parents=True)
+            shutil.copy(FIXTURES / "junit-pytest-misha-109-fail-skip.xml", folder / "junit.xml")
+            shutil.copy(FIXTURES / "coverage-py-7.12-branch-kibray-54files.xml", folder / "coverage.xml")
+        (root / "scan").mkdir()
+        shutil.copy(FIXTURES / "trivy-image-python39-trixie-flask-885vulns.json", root / "scan" / "trivy.json")
+        return root
+
+    def round_trip(self, report) -> None:
+        text = report_cli.report_json(report)
+        assert from_dict(json.loads(text)) == report
+
+    def test_every_fixture_report__accepted_by_cd(self, tmp_path):
+        root = self.artifacts(tmp_path)
+        junits = sorted(FIXTURES.glob("junit-*.xml"))
+        coverages = sorted(FIXTURES.glob("coverage-*.xml"))
+        scans = sorted(FIXTURES.glob("trivy-*"))
+        for i in range(max(len(junits), len(coverages), len(scans))):
+            shutil.copy(junits[i % len(junits)], root / "reports-py3.12" / "junit.xml")
+            shutil.copy(coverages[i % len(coverages)], root / "reports-py3.12" / "coverage.xml")
+            for old in (root / "scan").iterdir():
+                old.unlink()
+            scan = scans[i % len(scans)]
+            shutil.copy(scan, root / "scan" / ("trivy.sarif" if "sarif" in scan.name else "trivy.json"))
+            self.round_trip(collect(root, VERSIONS, head_sha="a" * 40, run_url="https://github.com/o/r/actions/runs/1"))
+
+    def test_more_versions_and_problems_than_cd_takes__clamped(self, tmp_path):
+        root = tmp_path / "artifacts"
+        for minor in range(0, 40):
+            (root / f"reports-py3.{minor}").mkdir(parents=True)  # empty: two problems each
+        report = collect(root, VERSIONS)
+        assert len(report.python_versions) == MAX_VERSIONS
+        assert set(VERSIONS) <= set(report.python_versions)
+        assert report.problems[0].message == "reports for more than 20 Python versions; only 20 are read"
+        self.round_trip(report)
+
+    def test_problems_over_cds_limit__the_last_says_how_many_more(self):
+        from scripts.collect import _bounded
+
+        kept = _bounded([Problem("lint", f"p{i}") for i in range(150)])
+        assert len(kept) == MAX_PROBLEMS == 100
+        assert kept[-1] == Problem("inputs", "… and 51 more problems (see the job log)")
+        assert kept[-2] == Problem("lint", "p98")
+
+    def test_a_report_cd_would_refuse__is_never_written(self, tmp_path):
+        report = collect(self.artifacts(tmp_path), VERSIONS)
+        broken = replace(report, python_versions=tuple(f"3.{i}" for i in range(MAX_VERSIONS + 1)))
+        with pytest.raises(ScriptError, match=r"report\.json would be refused by CD"):
+            report_cli.report_json(broken)
+
+
+class TestCdRefusesWhatCiNeverWrites:
+    """report.json as a fork could forge it: CD refuses in one line naming the field."""
+
+    @pytest.fixture
+    def good(self, tmp_path) -> dict:
+        root = TestOneSchema().artifacts(tmp_path)
+        return json.loads(json.dumps(to_dict(collect(root, VERSIONS))))
+
+    @pytest.mark.parametrize(
+        ("path", "value", "problem"),
+        [
+            (("coverage_threshold",), float("inf"), "coverage_threshold: out of range"),
+            (("coverage_threshold",), -5, "coverage_threshold: out of range"),
+            (("coverage_threshold",), 101, "coverage_threshold: out of range"),
+            (("tests", 0, "duration"), -1.0, r"tests\[\].duration: out of range"),
+            (("tests", 0, "skipped"), -1, r"tests\[\].skipped: out of range"),
+            (("tests", 0, "failures"), 10**9, r"tests\[\]: failures, errors and skipped add up to more than tests"),
+            (("tests", 0, "tests"), 2**53, r"tests\[\].tests: out of range"),
+            (("coverage", 0, "lines_covered"), 10**9, r"coverage\[\]: more lines or branches covered"),
+            (("run_url",), "javascript:alert(1)", "run_url: not a valid value"),
+        ],
+    )
+    def test_forged_field__refused(self, good, path, value, problem):
+        node = good
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        with pytest.raises(InputError, match=f"^report.json.{problem}"):
+            from_dict(good)
