@@ -21,11 +21,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from scripts import github_api, sticky
-from scripts.errors import InputError, ScriptError, VerificationError
+from scripts.errors import InputError, Notice, ScriptError, VerificationError
 from scripts.markdown import ZWSP
-from scripts.model import Artifact, deploy_from_dict, from_dict
-from scripts.render import render_deploy, render_report
+from scripts.model import SHA_RE, Artifact, deploy_from_dict, from_dict
+from scripts.render import Context, render_deploy, render_report
 from scripts.untrusted import check_size, load_json
+from scripts.workflow_commands import command
 
 MAX_BODY_FILE = 1024 * 1024
 
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--report", type=Path, help="report.json to render here (the safe way for fork PRs)")
     source.add_argument("--deploy", type=Path, help="deploy.json from scripts.deploy (fills the cd section)")
     parser.add_argument(
+        "--deploy-from-fork",
+        action="store_true",
+        help="with --deploy: the result comes from a fork's own CI run and is marked as its word",
+    )
+    parser.add_argument(
         "--section", choices=sticky.SECTIONS, help="section to write (default: cd for --deploy, else ci)"
     )
     parser.add_argument("--run-id", type=int, help="CI run whose artifacts to link (with --report)")
@@ -52,15 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...] = ()) -> str:
-    """The markdown for our section, from whichever source was given."""
+def section_body(
+    args: argparse.Namespace, artifacts: tuple[Artifact, ...] = (), server_url: str = "https://github.com"
+) -> str:
+    """The markdown for our section, from whichever source was given. What the artifact says is
+    data only: the commit, the run's links and who ran the deploy come from trusted context."""
     if args.deploy:
-        return render_deploy(deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy)))
+        deploy = deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy))
+        return render_deploy(replace(deploy, source="fork-ci" if args.deploy_from_fork else "cd"))
     if args.report:
         report = from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
-        if artifacts:
-            report = replace(report, artifacts=artifacts)
-        return render_report(report)
+        run_url = f"{server_url}/{args.repo}/actions/runs/{args.run_id}" if args.run_id is not None else ""
+        report = replace(report, head_sha=args.head_sha, run_url=run_url, artifacts=artifacts)
+        return render_report(report, context=Context(server_url, args.repo))
     check_size(args.body_file, MAX_BODY_FILE)
     try:
         text = args.body_file.read_text(encoding="utf-8")
@@ -92,8 +102,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     github_api.check_repo(args.repo)
     if args.run_id is not None and not args.report:
         raise ScriptError("--run-id goes with --report")
+    if args.deploy_from_fork and not args.deploy:
+        raise ScriptError("--deploy-from-fork goes with --deploy")
+    if args.head_sha and not SHA_RE.match(args.head_sha):
+        raise VerificationError(f"--head-sha {args.head_sha[:60]!r} is not a 40-character commit sha")
     if args.dry_run and not env.get("GITHUB_TOKEN"):
-        print(sticky.compose(None, section, section_body(args)))
+        server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        print(sticky.compose(None, section, section_body(args, server_url=server)))
         print(f"comment: dry run, no GITHUB_TOKEN: would write the {section} section on {args.repo}", file=sys.stderr)
         return 0
     settings = github_api.Settings.from_env(env)
@@ -105,7 +120,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     artifacts = ()
     if args.run_id is not None:
         artifacts = github_api.list_artifacts(repo, args.repo, args.run_id, settings.server_url)
-    content = section_body(args, artifacts)
+    content = section_body(args, artifacts, settings.server_url)
     author = args.author or github_api.own_login(gh)
     bodies: list[str] = []
 
@@ -124,6 +139,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     args = build_parser().parse_args(argv)
     try:
         return run(args, os.environ if env is None else env)
+    except Notice as exc:
+        print(command("notice", f"comment: {exc}"))
+        return exc.exit_code
     except VerificationError as exc:
         print(f"comment: refused: {exc}", file=sys.stderr)
         return exc.exit_code

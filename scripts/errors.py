@@ -31,3 +31,9 @@ class DeployError(ScriptError):
     """The smoke deploy could not run, or ran and failed."""
 
     exit_code = 6
+
+
+class Notice(ScriptError):
+    """Nothing to do, and that is the right outcome (the PR moved on, the run was superseded)."""
+
+    exit_code = 0

@@ -20,13 +20,25 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from scripts import sticky
-from scripts.errors import ApiError, ScriptError, VerificationError
+from scripts.errors import ApiError, Notice, ScriptError, VerificationError
 from scripts.model import SHA_RE, Artifact
 
 REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\Z")
-# Git allows a lot in branch names; this is what the lookup needs, and nothing that reshapes a query.
-BRANCH_RE = re.compile(r"[A-Za-z0-9._/+-]{1,255}\Z")
+# git check-ref-format's rules for a branch: no controls, space, ~ ^ : ? * [ \\, no "..", "@{" or
+# "//", no component that starts with "." or ends with ".lock", not "@", not starting with "-".
+# Everything else is allowed (fix#12, ü-umlaut, a@b); the name reaches the API only as an encoded
+# query parameter, so nothing in it can reshape the request.
+_BRANCH_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def valid_branch(name: str) -> bool:
+    """True for every branch name that git and GitHub accept (255 bytes at most)."""
+    if not name or len(name.encode("utf-8", "surrogatepass")) > 255 or name == "@":
+        return False
+    if _BRANCH_FORBIDDEN.search(name) or name.startswith(("-", "/")) or name.endswith(("/", ".")):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in name.split("/"))
 
 
 @dataclass(frozen=True)
@@ -204,14 +216,23 @@ def find_pull_request(repo: Repository, head_owner: str, head_branch: str, head_
     """The open PR whose head is head_owner:head_branch at exactly head_sha.
 
     workflow_run.pull_requests is empty for PRs from forks, so the PR is found by its head; the
-    sha check makes sure it is the commit CI ran on, not a later push to the same branch.
+    sha check makes sure it is the commit CI ran on, not a later push to the same branch. When
+    the PR has moved on (a newer push, whose own run will comment) or was closed, there is
+    nothing to write: a Notice, not a failure.
     """
-    if not OWNER_RE.match(head_owner) or not BRANCH_RE.match(head_branch) or not SHA_RE.match(head_sha):
+    if not OWNER_RE.match(head_owner) or not valid_branch(head_branch) or not SHA_RE.match(head_sha):
         raise VerificationError("head owner, branch or sha is malformed; refusing to look up a pull request")
+    moved_on = []
     for pr in repo.get_pulls(state="open", head=f"{head_owner}:{head_branch}"):
         if pr.head.sha == head_sha:
             return pr
-    raise VerificationError(f"no open pull request from {head_owner}:{head_branch} has head {head_sha[:12]}")
+        moved_on.append(pr)
+    if moved_on:
+        raise Notice(
+            f"pull request #{moved_on[0].number} has moved on to {moved_on[0].head.sha[:12]}; this run was for"
+            f" {head_sha[:12]}, so the newer run writes the comment"
+        )
+    raise Notice(f"no open pull request from {head_owner}:{head_branch}; nothing to comment on")
 
 
 @api_call("checking the pull request number")

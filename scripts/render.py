@@ -40,6 +40,42 @@ COMMENT_LEVELS = (
 SUMMARY_LEVELS = (Detail(failed=200, files=50, vulns=200, rules=100), *COMMENT_LEVELS)
 
 ICON = {True: "✅", False: "❌"}
+# Where a vulnerability's link may point: the advisory databases Trivy and its data sources use.
+# Any other host in a report (which a fork writes) is shown as text, never as a link.
+ADVISORY_HOSTS = frozenset(
+    {
+        "avd.aquasec.com",
+        "nvd.nist.gov",
+        "www.cve.org",
+        "cve.mitre.org",
+        "github.com",
+        "osv.dev",
+        "security-tracker.debian.org",
+        "ubuntu.com",
+        "access.redhat.com",
+        "security.alpinelinux.org",
+        "pkg.go.dev",
+        "rustsec.org",
+        "www.suse.com",
+        "alas.aws.amazon.com",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts the renderer takes from trusted context (the workflow's own variables, or CD's event),
+    never from a report: where GitHub is and which repository this is, for links we build."""
+
+    server_url: str = ""
+    repository: str = ""
+
+    def package_url(self, image_name: str) -> str:
+        """The GHCR package page of the image, when the image is this repository's GHCR package."""
+        owner, _, name = self.repository.partition("/")
+        if not (self.server_url and owner and name) or image_name != f"ghcr.io/{self.repository.lower()}":
+            return ""
+        return f"{self.server_url}/{self.repository}/pkgs/container/{name.lower()}"
 
 
 def _seconds(value: float) -> str:
@@ -196,7 +232,7 @@ def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
             fixed = md.inline(v.fixed, 60) if v.fixed else "no fix yet"
             rows.append(
                 [
-                    md.link(v.id, v.url, 60),
+                    md.link(v.id, v.url, 60, ADVISORY_HOSTS),
                     v.severity,
                     package,
                     f"{md.inline(v.installed, 40)} → {fixed}",
@@ -234,14 +270,21 @@ def _lint(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     return out, cuts
 
 
-def _image(report: Report) -> list[str]:
+def _image(report: Report, context: Context) -> list[str]:
     out = ["### Image"]
     out += _problems(report, "image")
     image = report.image
     if image is None:
         return out
-    where = "pushed" if image.pushed else "built, not pushed (pull request from a fork: saved as an artifact)"
-    out.append(f"{md.code(image.reference, 300)} ({where})")
+    if not image.pushed:
+        out.append(
+            f"{md.code(image.reference, 300)} (built, not pushed: pull request from a fork, saved as an artifact)"
+        )
+    else:
+        package = context.package_url(image.name)
+        name = md.link(image.name, package, 200) if package else md.code(image.name, 200)
+        out.append(f"{name} (pushed) · digest {md.code(image.digest, 100)}")
+        out.append(f"pull: {md.code('docker pull ' + image.reference, 320)}")
     if image.tags:
         out.append("tags: " + ", ".join(md.code(t, 140) for t in image.tags[:10]))
     if image.size:
@@ -270,7 +313,7 @@ def _footer(report: Report, cuts: list[str]) -> list[str]:
     return out
 
 
-def _render(report: Report, detail: Detail) -> str:
+def _render(report: Report, detail: Detail, context: Context) -> str:
     tests, cut_tests = _tests(report, detail)
     coverage, cut_cov = _coverage(report, detail)
     scan, cut_scan = _scan(report, detail)
@@ -280,7 +323,7 @@ def _render(report: Report, detail: Detail) -> str:
         [status_line(report)],
         tests,
         coverage,
-        _image(report),
+        _image(report, context),
         scan,
         lint,
         _artifacts(report),
@@ -294,20 +337,21 @@ def render_report(
     budget: int = CI_BUDGET,
     levels: tuple[Detail, ...] = COMMENT_LEVELS,
     measure: Callable[[str], int] = size,
+    context: Context = Context(),
 ) -> str:
     """The CI section: the most detail that fits the budget; sticky.fit guarantees the limit."""
     text = ""
     for detail in levels:
-        text = _render(report, detail)
+        text = _render(report, detail, context)
         if measure(text) <= budget:
             return text
     return fit(text, budget, measure)
 
 
-def render_summary(report: Report) -> str:
+def render_summary(report: Report, context: Context = Context()) -> str:
     """The job summary: the same report with longer lists, under the 1 MiB step-summary limit
     (counted in bytes: a CJK test name is three of them)."""
-    return render_report(report, SUMMARY_BUDGET, SUMMARY_LEVELS, utf8_size)
+    return render_report(report, SUMMARY_BUDGET, SUMMARY_LEVELS, utf8_size, context)
 
 
 def render_deploy(deploy: Deploy, budget: int = CD_BUDGET) -> str:
@@ -315,6 +359,11 @@ def render_deploy(deploy: Deploy, budget: int = CD_BUDGET) -> str:
     icons = {"success": "✅", "failure": "❌", "timeout": "⏱️", "refused": "⛔", "skipped": "⏭️"}
     head = f"## {icons.get(deploy.status, '❔')} Deploy: {md.inline(deploy.status, 20)}"
     lines = [head]
+    if deploy.source == "fork-ci":
+        lines.append(
+            "_Reported by the fork's own CI run: CD never runs a fork's image, so this result is the"
+            " fork's word, not verified here._"
+        )
     if deploy.reason:
         lines.append(md.inline(deploy.reason, 400))
     if deploy.image:

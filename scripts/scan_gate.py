@@ -14,12 +14,7 @@ from pathlib import Path
 
 from scripts.errors import InputError
 from scripts.trivy import parse_trivy
-
-
-def escape(text: str, *, prop: bool = False) -> str:
-    """GitHub's workflow-command escaping: a package name cannot end the command or start another."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+from scripts.workflow_commands import command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     fixable = [v for v in scan.top if v.severity == "CRITICAL" and v.fixed]
     for vuln in fixable:
         message = f"{vuln.package} {vuln.installed} has a fix in {vuln.fixed}"
-        print(f"::error title={escape(vuln.id, prop=True)}::{escape(message)}")
+        print(command("error", message, title=vuln.id))
     counts = ", ".join(f"{k} {v}" for k, v in scan.counts.items())
     print(f"scan_gate: {counts}; fixable CRITICAL: {scan.fixable_critical}", file=sys.stderr)
     return 1 if scan.fixable_critical else 0

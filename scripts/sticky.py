@@ -17,6 +17,7 @@ _SECTION = re.compile(
     r"^<!-- sample-app-report:begin:(\w+) -->\n(.*?)\n<!-- sample-app-report:end:\1 -->$", re.S | re.M
 )
 CUT_NOTE = "\n\n_…cut here: GitHub's comment limit is 65,536 characters; the full report is in the job summary._"
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def begin(name: str) -> str:
@@ -37,10 +38,28 @@ def is_ours(body: str | None) -> bool:
 
 
 def sections(body: str | None) -> dict[str, str]:
-    """The sections found in an existing comment body, by name."""
+    """The sections found in an existing comment body, by name. A body edited in the web UI comes
+    back with CRLF line ends; read as LF, or the sections (and the other workflow's) are lost."""
     if not is_ours(body):
         return {}
-    return {m.group(1): m.group(2) for m in _SECTION.finditer(body or "") if m.group(1) in SECTIONS}
+    text = (body or "").replace("\r\n", "\n")
+    return {m.group(1): m.group(2) for m in _SECTION.finditer(text) if m.group(1) in SECTIONS}
+
+
+def open_fence(text: str) -> str:
+    """The fence that a cut at the end of text would leave open ('' when none): a block opened
+    with four backticks is closed only by four or more, and ~~~ only by ~~~."""
+    current = ""
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if not match:
+            continue
+        fence = match.group(1)
+        if not current:
+            current = fence
+        elif fence[0] == current[0] and len(fence) >= len(current) and not line.strip()[len(fence) :].strip():
+            current = ""
+    return current
 
 
 def utf8_size(text: str) -> int:
@@ -52,14 +71,17 @@ def fit(text: str, budget: int, measure: Callable[[str], int] = size) -> str:
     """The text, cut with a note when it is over the budget (UTF-16 units unless told otherwise)."""
     if measure(text) <= budget:
         return text
-    room = max(budget - measure(CUT_NOTE) - len("\n```"), 0)
+    # Room for the note and for closing the longest fence the text could leave open.
+    longest = max((len(m.group(1)) for m in map(_FENCE.match, text.split("\n")) if m), default=0)
+    room = max(budget - measure(CUT_NOTE) - 1 - longest, 0)
     cut = text[:room]
     while measure(cut) > room:
         cut = cut[: len(cut) - max((measure(cut) - room) // 4, 1)]
     # Do not leave an unclosed code fence or a half table row behind.
     cut = cut.rsplit("\n", 1)[0] if "\n" in cut else cut
-    if cut.count("```") % 2:
-        cut += "\n```"
+    fence = open_fence(cut)
+    if fence:
+        cut += "\n" + fence
     return cut + CUT_NOTE
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from scripts import image_record, lint, matrix, report, scan_gate
+from scripts import image_record, lint, matrix, report, scan_gate, workflow_commands
 from scripts.ruff_json import parse_ruff
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,10 +84,10 @@ class TestScanGate:
         ("text", "escaped"), [("a\nb", "a%0Ab"), ("100%", "100%25"), ("x\r::set-output", "x%0D::set-output")]
     )
     def test_escape__workflow_commands(self, text, escaped):
-        assert scan_gate.escape(text) == escaped
+        assert workflow_commands.escape(text) == escaped
 
     def test_escape__properties(self):
-        assert scan_gate.escape("a:b,c", prop=True) == "a%3Ab%2Cc"
+        assert workflow_commands.escape("a:b,c", prop=True) == "a%3Ab%2Cc"
 
 
 def test_matrix__github_output(tmp_path):
@@ -110,3 +110,22 @@ def test_report__step_summary(tmp_path):
     )
     text = summary.read_text()
     assert text.startswith("earlier step\n## ❌ CI failed")
+
+
+class TestWorkflowCommands:
+    def test_commands_stopped__fences_the_text_with_a_fresh_token(self):
+        import io
+
+        first, second = io.StringIO(), io.StringIO()
+        for out in (first, second):
+            with workflow_commands.commands_stopped(out):
+                out.write("::error::x")
+        lines = first.getvalue().split("\n")
+        token = lines[0].removeprefix("::stop-commands::")
+        assert len(token) == 32
+        assert lines[1:] == ["::error::x", f"::{token}::", ""]
+        assert second.getvalue().split("\n")[0] != lines[0]
+
+    def test_command__message_cannot_start_a_second_command(self):
+        line = workflow_commands.command("notice", "a\n::error::b %", title="t:1,2")
+        assert line == "::notice title=t%3A1%2C2::a%0A::error::b %25"

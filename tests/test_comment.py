@@ -204,9 +204,25 @@ class TestTrustedLookup:
         assert "refused: pull request #7 has head" in capsys.readouterr().err
         assert writes(fake) == []
 
-    def test_comment__stale_head_is_refused(self, fake, env, body):
+    def test_comment__head_moved_on_is_a_notice_not_a_failure(self, fake, env, body, capsys):
+        """A superseded push's run finishes after the PR moved on: nothing to write, exit 0."""
         argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", OTHER_SHA]
-        assert run(env, *argv, "--body-file", body()) == 5
+        assert run(env, *argv, "--body-file", body()) == 0
+        assert writes(fake) == []
+        assert capsys.readouterr().out == (
+            f"::notice::comment: pull request #7 has moved on to {SHA[:12]}; this run was for {OTHER_SHA[:12]},"
+            " so the newer run writes the comment\n"
+        )
+
+    def test_comment__no_open_pr_for_the_head_is_a_notice(self, fake, env, body, capsys):
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/gone", "--head-sha", SHA]
+        assert run(env, *argv, "--body-file", body()) == 0
+        assert writes(fake) == []
+        assert "no open pull request from octo-org:feature/gone; nothing to comment on" in capsys.readouterr().out
+
+    def test_comment__stale_number_given_by_hand_is_refused(self, fake, env, body):
+        """--pr N is a person's claim: a head that differs is refused, not noticed."""
+        assert run(env, *ci(body(), sha=OTHER_SHA)) == 5
         assert writes(fake) == []
 
     def test_comment__unknown_pr_is_refused(self, fake, env, body):
@@ -242,6 +258,61 @@ class TestOther:
         [made] = fake.comments_on(REPO, 7)
         assert "(https://github.com/octo-org/sample-app/actions/runs/4242/artifacts/424200)" in made["body"]
         assert "dockerbuild" not in made["body"]
+
+    def test_comment__report_json_cannot_choose_links_or_the_commit(self, fake, env, tmp_path):
+        """A fork writes report.json: its run_url, head sha and vulnerability links are not shown;
+        the run link and the commit come from trusted context (--run-id, --head-sha)."""
+        from scripts.model import Report, Scan, Vulnerability, to_dict
+
+        forged = Report(
+            python_versions=("3.12",),
+            head_sha=OTHER_SHA,
+            run_url="https://evil.example/phish",
+            scan=Scan(
+                "Trivy",
+                "img",
+                {"CRITICAL": 1, "HIGH": 0, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0},
+                0,
+                (Vulnerability("CVE-1", "p #9", "1", "", "CRITICAL", url="https://github.com@evil.example/"),),
+            ),
+        )
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(forged)))
+        fake.add_run(REPO, 4242, [])
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--report", str(report), "--run-id", "4242") == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert f"commit `{SHA[:12]}`" in made["body"]
+        assert OTHER_SHA[:12] not in made["body"]
+        assert "](https://evil.example" not in made["body"]
+        assert "](https://github.com@evil.example" not in made["body"]
+        assert (
+            "[artifacts of this run](https://github.com/octo-org/sample-app/actions/runs/4242#artifacts)"
+            in made["body"]
+        )
+        assert "p #\u200b9" in made["body"]
+
+    def test_comment__unreadable_report_json_is_one_line(self, fake, env, tmp_path, capsys):
+        report = tmp_path / "report.json"
+        report.write_bytes(b'{"schema_version": 1, "python_versions": ["\\ud800"]}')
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--report", str(report)) == 3
+        err = capsys.readouterr().err
+        assert err == f"comment: error: {report}: a string holds a lone UTF-16 surrogate (not text)\n"
+        assert writes(fake) == []
+
+    def test_comment__deploy_from_a_fork_is_marked_as_its_word(self, fake, env, tmp_path):
+        deploy = tmp_path / "deploy.json"
+        deploy.write_text(json.dumps({"status": "success", "reason": "ok", "source": "cd"}))
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy), "--deploy-from-fork") == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert "Reported by the fork's own CI run" in sticky.sections(made["body"])["cd"]
+
+    def test_comment__deploy_without_the_flag_is_cds_own(self, fake, env, tmp_path):
+        """A fork's file cannot claim the marker away or onto CD's own result: the flag decides."""
+        deploy = tmp_path / "deploy.json"
+        deploy.write_text(json.dumps({"status": "success", "reason": "ok", "source": "fork-ci"}))
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy)) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert "Reported by the fork's own CI run" not in made["body"]
 
     def test_own_login__falls_back_to_get_user(self, fake, env, body):
         """Where GraphQL fails (some GHES setups), GET /user names the login."""

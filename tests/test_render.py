@@ -104,6 +104,60 @@ class TestEscaping:
         assert (md.link("t", url) == f"[t]({url})") is safe
 
 
+class TestReferencesAndInvisibles:
+    """The bot posts what it renders: nothing in a report may become a cross-reference that GitHub
+    writes into another issue, PR or commit, nor hide behind invisible characters."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("fixes #12", "fixes #\u200b12"),
+            ("see octo/repo#3", "see octo/repo#\u200b3"),
+            ("GH-42 and gh-7", "GH\u200b-42 and gh\u200b-7"),
+            (
+                "at 0123456789abcdef0123456789abcdef01234567",
+                "at 012345\u200b6789ab\u200bcdef01\u200b234567\u200b89abcd\u200bef0123\u200b4567",
+            ),
+            ("short deadbee", "short deadbe\u200be"),
+            ("version 3.12 and #tag", "version 3.12 and #tag"),
+        ],
+    )
+    def test_inline__references_are_broken(self, text, shown):
+        assert md.inline(text) == shown
+
+    @pytest.mark.parametrize(
+        "control", ["\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u200d", "\ufeff", "\u061c"]
+    )
+    def test_inline_code_and_block__strip_bidi_and_zero_width(self, control):
+        assert md.inline(f"ab{control}c") == "abc"
+        assert md.code(f"ab{control}c") == "`abc`"
+        assert md.code_block(f"ab{control}c") == "```text\nabc\n```"
+
+    def test_inline__lone_surrogate_becomes_the_replacement_character(self):
+        assert md.inline("a\ud800b") == "a\ufffdb"
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://github.com@evil.example/",
+            "https://evil.example/phish",
+            "http://avd.aquasec.com/x",  # plain http off loopback
+            "https://avd.aquasec.com.evil.example/x",
+            "https://user:pw@avd.aquasec.com/x",
+        ],
+    )
+    def test_vulnerability_links__only_to_advisory_hosts(self, url):
+        from scripts.render import ADVISORY_HOSTS
+
+        assert md.link("CVE-1", url, hosts=ADVISORY_HOSTS) == "CVE-1"
+
+    def test_vulnerability_links__advisory_host_is_a_link(self):
+        from scripts.render import ADVISORY_HOSTS
+
+        url = "https://avd.aquasec.com/nvd/cve-2024-1135"
+        assert md.link("CVE-2024-1135", url, hosts=ADVISORY_HOSTS) == f"[CVE-2024-1135]({url})"
+
+
 class TestSticky:
     def test_compose__replaces_only_its_own_section(self):
         body = sticky.compose(sticky.compose(None, "ci", "ci v1"), "cd", "cd v1")
@@ -132,6 +186,28 @@ class TestSticky:
     def test_fit__closes_an_open_code_fence(self):
         cut = sticky.fit("```text\n" + "x\n" * 1000, 200)
         assert cut.count("```") % 2 == 0
+
+    def test_fit__a_four_backtick_block_is_closed_by_four(self):
+        """Counting "```" would see an even count here and leave the block open, swallowing the end
+        marker that follows the section."""
+        text = "````text\n```\n" + "x\n" * 1000
+        cut = sticky.fit(text, 300)
+        assert cut.endswith("\n````" + sticky.CUT_NOTE)
+        assert sticky.open_fence(cut.removesuffix(sticky.CUT_NOTE)) == ""
+        assert len(cut) <= 300
+
+    @pytest.mark.parametrize(
+        ("text", "open_"),
+        [("```\nx", "```"), ("```\nx\n```", ""), ("~~~\n```\n", "~~~"), ("````\n```\n", "````"), ("x", "")],
+    )
+    def test_open_fence(self, text, open_):
+        assert sticky.open_fence(text) == open_
+
+    def test_sections__a_body_edited_in_the_web_ui_comes_back_with_crlf(self):
+        body = sticky.compose(sticky.compose(None, "ci", "ci v1\nline"), "cd", "deployed")
+        edited = body.replace("\n", "\r\n")
+        assert sticky.sections(edited) == {"ci": "ci v1\nline", "cd": "deployed"}
+        assert sticky.sections(sticky.compose(edited, "ci", "ci v2")) == {"ci": "ci v2", "cd": "deployed"}
 
 
 class TestReport:
