@@ -1,15 +1,20 @@
 """Smoke deploy: pin the image CI built to its digest, verify it, and run it hardened.
 
     python -m scripts.deploy --image-json image/image.json --head-sha SHA --out deploy.json
-    python -m scripts.deploy --image-json image/image.json --head-sha SHA --archive image.tar ...   (fork PRs)
+    python -m scripts.deploy --image-json image/image.json --head-sha SHA --archive image.tar ...   (fork PRs, in CI)
 
 The tag (default NAME:sha-SHA) is resolved to a digest through the registry API; the digest must
 equal the one CI recorded and the image's org.opencontainers.image.revision label must equal SHA,
 or nothing runs. Then `docker pull NAME@sha256:…` and a run of that digest with no network, a
 read-only root, no capabilities, a non-root user, memory and PID limits and a timeout. Registry
 credentials come from REGISTRY_USERNAME / REGISTRY_PASSWORD (for GHCR: the actor and GITHUB_TOKEN)
-and are used in a private docker config that is deleted afterwards. deploy.json is written in
-every case, for the CD section of the PR comment. Exit 0 success, 5 refused, 6 failed.
+and are used in a private docker config that is deleted afterwards; with credentials, --image-name
+(from trusted context) is required, so that image.json never picks the host they go to.
+A fork's image is never run by CD: CI runs it from its archive on the fork's own, unprivileged
+side (--archive), after checking the archive's own manifest against CI's record. What the
+container prints is relayed with workflow commands stopped, so it cannot steer the runner.
+deploy.json is written in every case, for the CD section of the PR comment.
+Exit 0 success, 5 refused, 6 failed.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -25,13 +29,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from scripts import container
+from scripts.archive import read_archive
 from scripts.collect import read_image
 from scripts.errors import DeployError, InputError, ScriptError, VerificationError
 from scripts.model import SHA_RE, Deploy, Image
 from scripts.registry import ImageRef, RegistryClient
 from scripts.verify import verify
+from scripts.workflow_commands import commands_stopped
 
-MAX_ARCHIVE = 4 * 1024**3
 OUTPUT_KEPT = 4000  # characters of each stream kept in deploy.json
 
 
@@ -82,6 +87,10 @@ class _DockerLogin:
 
 def _from_registry(args: argparse.Namespace, recorded: Image, env: Mapping[str, str]) -> tuple[str, str]:
     """Resolve and verify; pull by digest. Returns (what to run, its digest)."""
+    if (env.get("REGISTRY_USERNAME") or env.get("REGISTRY_PASSWORD")) and not args.image_name:
+        raise VerificationError(
+            "registry credentials are set but --image-name is not: image.json may not choose their host"
+        )
     if args.image_name and recorded.name != args.image_name.lower():
         raise VerificationError(f"CI's record names {recorded.name}, not {args.image_name.lower()}")
     ref = ImageRef.parse(args.ref or f"{recorded.name}:sha-{args.head_sha}")
@@ -96,27 +105,24 @@ def _from_registry(args: argparse.Namespace, recorded: Image, env: Mapping[str, 
 
 
 def _from_archive(args: argparse.Namespace, recorded: Image) -> tuple[str, str]:
-    """A fork's image comes as an artifact: load it, check it is the one recorded and from head_sha."""
-    size = args.archive.stat().st_size if args.archive.is_file() else -1
-    if not 0 < size <= MAX_ARCHIVE:
-        raise VerificationError(f"{args.archive}: missing, empty or over {MAX_ARCHIVE:,} bytes")
+    """A fork's image, in the fork's own CI run: check the archive's own manifest against CI's
+    record and the commit, load it, and run what the engine loaded only if it is that image. The
+    engine's id is the config digest on the classic store and the manifest digest on containerd's;
+    either must be one the archive itself names and whose content hashes to it."""
+    archive = read_archive(args.archive)
+    if recorded.digest not in archive.digests:
+        raise VerificationError(
+            f"the archive holds {', '.join(sorted(archive.digests)) or 'no image'}, CI recorded {recorded.digest}"
+        )
+    verify(recorded, recorded.digest, archive.labels, args.head_sha)
     if args.dry_run:
         return recorded.digest, recorded.digest
-    loaded = container.docker("load", "--input", str(args.archive), timeout=900).stdout
-    ids = re.findall(r"sha256:[0-9a-f]{64}", loaded)
-    image_id = ids[-1] if ids else ""
-    if not image_id:
-        # "Loaded image: name:tag": ask the engine for the id of what was loaded.
-        names = re.findall(r"Loaded image: (\S+)", loaded)
-        if names:
-            image_id = container.docker("image", "inspect", "--format", "{{.Id}}", names[-1]).stdout.strip()
-    if image_id != recorded.digest:
-        raise VerificationError(f"the archive holds image {image_id or 'nothing'}, CI recorded {recorded.digest}")
-    labels = json.loads(
-        container.docker("image", "inspect", "--format", "{{json .Config.Labels}}", image_id).stdout or "{}"
-    )
-    verify(recorded, image_id, labels or {}, args.head_sha)
-    return image_id, image_id
+    container.docker("load", "--input", str(args.archive), timeout=900)
+    reference = archive.tags[0] if archive.tags else recorded.digest
+    image_id = container.docker("image", "inspect", "--format", "{{.Id}}", reference).stdout.strip()
+    if image_id not in archive.digests:
+        raise VerificationError(f"the engine loaded {image_id or 'nothing'}, which the archive does not name")
+    return image_id, recorded.digest
 
 
 def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
@@ -134,7 +140,10 @@ def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
         return Deploy("failure", str(exc), image=image, digest=digest)
     if args.dry_run:
         return Deploy("skipped", f"dry run: verified {image}; would run it with {' '.join(args.args)}", image, digest)
-    result = container.run(image, args.args, timeout=args.timeout)
+    try:
+        result = container.run(image, args.args, timeout=args.timeout)
+    except ScriptError as exc:
+        return Deploy("failure", str(exc), image=image, digest=digest)
     stdout, stderr = result.stdout[-OUTPUT_KEPT:], result.stderr[-OUTPUT_KEPT:]
     common = {
         "image": image,
@@ -162,7 +171,10 @@ def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
 
 def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result = deploy(args, os.environ if env is None else env)
+    try:
+        result = deploy(args, os.environ if env is None else env)
+    except Exception as exc:  # noqa: BLE001  (deploy.json is written whatever went wrong)
+        result = Deploy("failure", f"internal error: {type(exc).__name__}: {str(exc)[:300]}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(asdict(result), indent=1) + "\n", encoding="utf-8")
@@ -170,7 +182,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     if result.command:
         print(f"deploy: ran {result.command}", file=sys.stderr)
     if result.stdout:
-        sys.stdout.write(result.stdout)
+        # The image's output is relayed as text: no line of it may act as a workflow command.
+        with commands_stopped(sys.stdout):
+            sys.stdout.write(result.stdout)
     return {"success": 0, "skipped": 0, "refused": VerificationError.exit_code}.get(
         result.status, DeployError.exit_code
     )

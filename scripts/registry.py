@@ -4,6 +4,12 @@ Handles the two challenges registries send on a 401: Basic (a plain htpasswd reg
 Bearer (GHCR, Docker Hub: fetch a token from the realm with the user's credentials, then retry).
 Retries 5xx and connection errors with backoff; a 401, 403 or 404 is one clear line. Knows
 nothing of the docker CLI or of GitHub.
+
+Threats handled: a challenge whose realm is another host (credentials go only to the registry
+itself or its known token service, over https, plain http only on loopback, never to a URL with
+a user@ part); a body streamed without end or a byte a second (every body is read in chunks
+under a byte cap and every call has an overall deadline); JSON of the wrong shape (an index entry
+without a digest, a platform that is a string, a manifest that is a list): each is one ApiError.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from scripts.errors import ApiError, InputError
 from scripts.model import DIGEST_RE
+from scripts.untrusted import loads
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -30,6 +38,15 @@ MANIFEST_TYPES = (
 ACCEPT = ", ".join(INDEX_TYPES + MANIFEST_TYPES)
 MAX_MANIFEST = 4 * 1024 * 1024
 MAX_CONFIG = 8 * 1024 * 1024
+MAX_TOKEN_BODY = 64 * 1024
+CALL_DEADLINE = 120.0  # seconds for one API call, retries and the whole body included
+_CHUNK = 64 * 1024
+# Registries whose token service lives on another host; credentials may go there and nowhere else.
+TOKEN_HOSTS = {
+    "docker.io": "auth.docker.io",
+    "index.docker.io": "auth.docker.io",
+    "registry-1.docker.io": "auth.docker.io",
+}
 
 _REF = re.compile(
     r"(?P<registry>[A-Za-z0-9.-]+(?::[0-9]+)?)/(?P<repository>[A-Za-z0-9._/-]+?)"
@@ -63,6 +80,18 @@ class ImageRef:
 
 
 @dataclass(frozen=True)
+class Body:
+    """A response read in full (bounded): what the client needs of it, and nothing left open."""
+
+    status_code: int
+    headers: Any  # requests' case-insensitive mapping
+    content: bytes
+
+    def json(self) -> Any:
+        return loads(self.content, "response")
+
+
+@dataclass(frozen=True)
 class Resolved:
     digest: str  # of what the tag points at (an index for multi-platform images)
     media_type: str
@@ -71,10 +100,25 @@ class Resolved:
     labels: dict[str, str]
 
 
+def _host(netloc: str) -> str:
+    """The host of host[:port], parsed as a URL would be; '' when it carries a user@ part."""
+    try:
+        parts = urlsplit(f"//{netloc}")
+        parts.port  # noqa: B018  (a malformed port raises here)
+    except ValueError:
+        return ""
+    return "" if "@" in parts.netloc else (parts.hostname or "").lower()
+
+
 def is_local(registry: str) -> bool:
     """Docker itself talks plain HTTP to loopback registries; so do we, and only to those."""
-    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
-    return host in ("localhost", "127.0.0.1", "[::1]")
+    return _host(registry) in ("localhost", "127.0.0.1", "::1")
+
+
+def _obj(value: object, what: str, registry: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ApiError(f"registry {registry}: {what} is not a JSON object")
+    return value
 
 
 class RegistryClient:
@@ -90,6 +134,7 @@ class RegistryClient:
         timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 0.5,
+        deadline: float = CALL_DEADLINE,
     ) -> None:
         self.registry = registry
         self.base = f"{'http' if is_local(registry) else 'https'}://{registry}"
@@ -97,39 +142,86 @@ class RegistryClient:
         self.session = session or requests.Session()
         self.session.trust_env = False  # no proxy or .netrc from the environment decides where credentials go
         self.timeout = timeout
+        self.deadline = deadline
         self.retries = retries
         self.backoff = backoff
         self.auth_header: dict[str, str] = {}  # Bearer token, once a challenge asked for one
         self.basic = False  # Basic credentials, once a challenge asked for them
 
     # ---- transport --------------------------------------------------------------------------
-    def _send(self, method: str, url: str, headers: dict[str, str], **kw: Any) -> requests.Response:
-        """One request with retries on 5xx and network errors; 4xx come back to the caller."""
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], *, deadline: float, cap: int = MAX_MANIFEST, **kw: Any
+    ) -> Body:
+        """One request with retries on 5xx and network errors, its body read in full under `cap`
+        bytes and the whole under `deadline` (time.monotonic()); 4xx come back to the caller."""
         last = ""
+        where = f"registry {self.registry}: {method} {url.split('?')[0]}"
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), max(deadline - time.monotonic(), 0)))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ApiError(f"{where} did not finish within {self.deadline:g} s")
             try:
-                response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kw)
+                response = self.session.request(
+                    method, url, headers=headers, timeout=min(self.timeout, left), stream=True, **kw
+                )
+                with response:
+                    if response.status_code >= 500:
+                        last = f"HTTP {response.status_code}"
+                        continue
+                    content = b"" if method == "HEAD" else self._read(response, cap, deadline, where)
+                    return Body(response.status_code, response.headers, content)
             except requests.RequestException as exc:
                 last = f"{type(exc).__name__}"
-                continue
-            if response.status_code < 500:
-                return response
-            last = f"HTTP {response.status_code}"
-        raise ApiError(
-            f"registry {self.registry}: {method} {url.split('?')[0]} failed after {self.retries + 1} tries ({last})"
-        )
+        raise ApiError(f"{where} failed after {self.retries + 1} tries ({last})")
 
-    def _token(self, challenge: str, scope: str) -> str:
-        params = dict(_CHALLENGE_PARAM.findall(challenge))
-        realm = params.get("realm", "")
-        if not realm.startswith(("https://", "http://")):
+    @staticmethod
+    def _read(response: requests.Response, cap: int, deadline: float, where: str) -> bytes:
+        """The body, chunk by chunk: over `cap` bytes or past the deadline, an ApiError at once."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and len(declared) < 20 and int(declared) > cap:
+            raise ApiError(f"{where}: body of {int(declared):,} bytes is over the {cap:,}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > cap:
+                raise ApiError(f"{where}: body is over the {cap:,}-byte limit")
+            if time.monotonic() > deadline:
+                raise ApiError(f"{where}: body still arriving after the deadline")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _realm(self, realm: str) -> str:
+        """The token URL, if credentials may go there: https (http only on loopback), no user@
+        part, and the registry's own host or its known token service."""
+        try:
+            parts = urlsplit(realm)
+            parts.port  # noqa: B018  (a malformed port raises here)
+        except ValueError:
+            parts = None
+        host = (parts.hostname or "").lower() if parts else ""
+        if parts is None or parts.scheme not in ("https", "http") or not host or "@" in parts.netloc:
             raise ApiError(f"registry {self.registry}: Bearer challenge without a usable realm")
-        if realm.startswith("http://") and not is_local(realm.split("/")[2]):
-            raise ApiError(f"registry {self.registry}: refusing to send credentials to a plain-HTTP realm {realm}")
+        if parts.scheme == "http" and not is_local(parts.netloc):
+            raise ApiError(
+                f"registry {self.registry}: refusing to send credentials to a plain-HTTP realm {realm[:100]}"
+            )
+        own = _host(self.registry)
+        if self.credentials and host not in (own, TOKEN_HOSTS.get(own)):
+            raise ApiError(
+                f"registry {self.registry}: refusing to send credentials to another host's realm ({host[:100]})"
+            )
+        return realm
+
+    def _token(self, challenge: str, scope: str, deadline: float) -> str:
+        params = dict(_CHALLENGE_PARAM.findall(challenge))
+        realm = self._realm(params.get("realm", ""))
         query = {"service": params.get("service", ""), "scope": params.get("scope", scope)}
-        response = self._send("GET", realm, {}, params=query, auth=self.credentials)
+        response = self._send(
+            "GET", realm, {}, deadline=deadline, cap=MAX_TOKEN_BODY, params=query, auth=self.credentials
+        )
         if response.status_code in (401, 403):
             raise ApiError(
                 f"registry {self.registry}: token refused by {realm} ({response.status_code}): check the credentials"
@@ -137,8 +229,8 @@ class RegistryClient:
         if response.status_code != 200:
             raise ApiError(f"registry {self.registry}: token endpoint answered {response.status_code}")
         try:
-            body = response.json()
-        except ValueError:
+            body = loads(response.content, f"registry {self.registry}: token endpoint's answer")
+        except InputError:
             raise ApiError(f"registry {self.registry}: token endpoint sent no JSON") from None
         token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
@@ -148,15 +240,19 @@ class RegistryClient:
     def _auth(self) -> tuple[str, str] | None:
         return self.credentials if self.basic else None
 
-    def request(self, method: str, path: str, accept: str, scope: str) -> requests.Response:
+    def request(self, method: str, path: str, accept: str, scope: str, cap: int = MAX_MANIFEST) -> Body:
         """GET/HEAD under /v2/, answering an auth challenge once; 4xx become one-line ApiErrors."""
         url = f"{self.base}/v2/{path}"
-        response = self._send(method, url, {"Accept": accept, **self.auth_header}, auth=self._auth())
+        deadline = time.monotonic() + self.deadline
+        headers = {"Accept": accept}
+        response = self._send(
+            method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth()
+        )
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
             kind = challenge.split(" ", 1)[0].lower()
             if kind == "bearer":
-                self.auth_header = {"Authorization": f"Bearer {self._token(challenge, scope)}"}
+                self.auth_header = {"Authorization": f"Bearer {self._token(challenge, scope, deadline)}"}
             elif kind == "basic" and self.credentials:
                 self.basic = True
             elif kind == "basic":
@@ -165,7 +261,9 @@ class RegistryClient:
                 )
             else:
                 raise ApiError(f"registry {self.registry}: 401 with an unknown challenge {challenge[:60]!r}")
-            response = self._send(method, url, {"Accept": accept, **self.auth_header}, auth=self._auth())
+            response = self._send(
+                method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth()
+            )
         if response.status_code == 401:
             raise ApiError(f"registry {self.registry}: authentication failed (401): check the credentials")
         if response.status_code == 403:
@@ -183,16 +281,16 @@ class RegistryClient:
         scope = f"repository:{ref.repository}:pull"
         response = self.request("GET", f"{ref.repository}/manifests/{reference}", ACCEPT, scope)
         raw = response.content
-        if len(raw) > MAX_MANIFEST:
-            raise ApiError(f"registry {self.registry}: manifest over {MAX_MANIFEST} bytes")
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         if reference.startswith("sha256:") and digest != reference:
             raise ApiError(f"registry {self.registry}: manifest content does not match {reference}")
         try:
-            body = response.json()
-        except ValueError:
+            body = _obj(loads(raw, "manifest"), "the manifest", self.registry)
+        except InputError:
             raise ApiError(f"registry {self.registry}: manifest is not JSON") from None
         media_type = body.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0]
+        if not isinstance(media_type, str):
+            raise ApiError(f"registry {self.registry}: manifest's mediaType is not a string")
         return media_type, body, digest
 
     def digest(self, ref: ImageRef) -> str:
@@ -212,34 +310,42 @@ class RegistryClient:
             raise ApiError(f"registry {self.registry}: manifest for {reference} hashes to {digest}")
         manifest_digest, manifest = digest, body
         if media_type in INDEX_TYPES:
-            entries = [m for m in body.get("manifests", []) if isinstance(m, dict)]
+            entries = body.get("manifests")
+            if not isinstance(entries, list):
+                raise ApiError(f"registry {self.registry}: index {reference} has no manifests list")
             chosen = next(
                 (
                     m
                     for m in entries
-                    if (m.get("platform") or {}).get("os") == platform[0]
-                    and (m.get("platform") or {}).get("architecture") == platform[1]
+                    if isinstance(m, dict)
+                    and isinstance(m.get("platform"), dict)
+                    and m["platform"].get("os") == platform[0]
+                    and m["platform"].get("architecture") == platform[1]
                 ),
                 None,
             )
             if chosen is None:
                 raise ApiError(f"registry {self.registry}: {reference} has no {platform[0]}/{platform[1]} image")
+            if not isinstance(chosen.get("digest"), str) or not DIGEST_RE.match(chosen["digest"]):
+                raise ApiError(f"registry {self.registry}: index {reference} names its image without a digest")
             _, manifest, manifest_digest = self._manifest(ref, chosen["digest"])
-        config_digest = (manifest.get("config") or {}).get("digest", "")
-        if not DIGEST_RE.match(str(config_digest)):
+        config = manifest.get("config")
+        config_digest = config.get("digest") if isinstance(config, dict) else None
+        if not isinstance(config_digest, str) or not DIGEST_RE.match(config_digest):
             raise ApiError(f"registry {self.registry}: manifest {manifest_digest} has no config digest")
         response = self.request(
-            "GET", f"{ref.repository}/blobs/{config_digest}", "*/*", f"repository:{ref.repository}:pull"
+            "GET", f"{ref.repository}/blobs/{config_digest}", "*/*", f"repository:{ref.repository}:pull", MAX_CONFIG
         )
-        if (
-            len(response.content) > MAX_CONFIG
-            or "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest
-        ):
+        if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
             raise ApiError(f"registry {self.registry}: config blob does not match {config_digest}")
         try:
-            labels = (response.json().get("config") or {}).get("Labels") or {}
-        except (ValueError, AttributeError):
+            image_config = _obj(loads(response.content, "config"), "the config blob", self.registry)
+        except InputError:
             raise ApiError(f"registry {self.registry}: config blob is not an image config") from None
+        inner = image_config.get("config")
+        labels = (inner.get("Labels") if isinstance(inner, dict) else None) or {}
+        if not isinstance(labels, dict):
+            raise ApiError(f"registry {self.registry}: the image's Labels are not a JSON object")
         return Resolved(
             reference, media_type, manifest_digest, config_digest, {str(k): str(v) for k, v in labels.items()}
         )

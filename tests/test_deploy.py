@@ -23,6 +23,7 @@ MISBEHAVING = {
     "hang": "import time; time.sleep(3600)",
     "fail": "import sys; print('boom', file=sys.stderr); sys.exit(3)",
     "loud": "import sys; sys.stdout.write('x' * 10_000_000); sys.stdout.flush()",
+    "inject": "print('::add-mask::5'); print('::error title=pwned::owned'); print('::stop-commands::x'); print('::x::')",
     "network": (
         "import os, socket, sys\n"
         "print('interfaces:', sorted(os.listdir('/sys/class/net')))\n"
@@ -78,7 +79,10 @@ def run_deploy(tmp_path, record: dict, env: dict, *extra: str, head_sha: str = S
     image_json = tmp_path / "image.json"
     image_json.write_text(json.dumps(record))
     out = tmp_path / "deploy.json"
-    status = deploy.main(["--image-json", str(image_json), "--head-sha", head_sha, "--out", str(out), *extra], env=env)
+    # With credentials, the image's name comes from trusted context (CD passes REGISTRY/REPO).
+    named = ["--image-name", record["name"]] if env and "--image-name" not in extra else []
+    argv = ["--image-json", str(image_json), "--head-sha", head_sha, "--out", str(out), *named, *extra]
+    status = deploy.main(argv, env=env)
     result = json.loads(out.read_text())
     # The container this deploy created (named in its command) must be gone, whatever happened.
     # Other test sessions may be running their own at the same time (CI's matrix under act).
@@ -191,6 +195,26 @@ class TestMisbehaving:
         assert "reached the registry" not in result["stdout"]
 
 
+class TestOutputIsInert:
+    def test_deploy__container_output_cannot_issue_workflow_commands(self, tmp_path, misbehaving, env, capsys):
+        """The image prints ::add-mask::, ::error:: and a guess at stop-commands; the runner must
+        read all of it as text: it is relayed between ::stop-commands::<random> and ::<random>::."""
+        status, _ = run_deploy(tmp_path, misbehaving["inject"], env)
+        assert status == 6  # it printed the wrong thing, so the smoke test fails
+        out = capsys.readouterr().out.splitlines()
+        start = next(i for i, line in enumerate(out) if line.startswith("::stop-commands::"))
+        token = out[start].removeprefix("::stop-commands::")
+        assert re.fullmatch(r"[0-9a-f]{32}", token)
+        assert out[:start] == []
+        assert out[start + 1 : start + 5] == [
+            "::add-mask::5",
+            "::error title=pwned::owned",
+            "::stop-commands::x",
+            "::x::",
+        ]
+        assert out[-1] == f"::{token}::"
+
+
 @pytest.fixture(scope="module")
 def archive(built_image, tmp_path_factory):
     """built_image saved as CI's image job saves it for a fork PR, and the record CI writes."""
@@ -214,7 +238,8 @@ class TestForkArchive:
         path, record = archive
         status, result = run_deploy(tmp_path, {**record, "digest": "sha256:" + "1" * 64}, {}, "--archive", str(path))
         assert status == 5
-        assert "the archive holds image sha256:" in result["reason"]
+        assert result["reason"].startswith("refused to run: the archive holds sha256:")
+        assert result["reason"].endswith(f"CI recorded sha256:{'1' * 64}")
 
     def test_deploy__missing_archive_is_refused(self, tmp_path, archive):
         _, record = archive

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -36,7 +37,8 @@ class Server:
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
@@ -168,3 +170,175 @@ class TestAuth:
             RegistryClient("127.0.0.1:9", retries=1, backoff=0.0, timeout=2).digest(
                 ImageRef.parse("127.0.0.1:9/o/r:v1")
             )
+
+
+class TestCredentialsStayHome:
+    """Credentials go to the registry's own host (or its known token service), nowhere else."""
+
+    @pytest.mark.parametrize(
+        "realm",
+        [
+            "https://evil.example/token",  # another host
+            "http://127.0.0.1:1@evil.example/token",  # userinfo: the host is evil.example
+            "https://ghcr.io@evil.example/token",
+            "https://auth.docker.io/token",  # Docker Hub's token host, but this registry is not Docker Hub
+        ],
+    )
+    def test_realm_on_another_host__refused_before_any_request(self, server, realm):
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": f'Bearer realm="{realm}"'}, b"{}")
+        with pytest.raises(ApiError, match=r"usable realm|another host's realm|plain-HTTP realm"):
+            client(server).digest(ref(server))
+        assert server.seen == ["HEAD /v2/o/r/manifests/v1"]
+
+    def test_realm_on_another_host__anonymous_token_is_fetched(self, server):
+        """Without credentials nothing can leak: a public registry's token service may live anywhere."""
+        image(server)
+        token_server = Server()
+        token_server.routes["/token"] = (200, {}, b'{"token": "anon"}')
+        realm = f'Bearer realm="http://{token_server.address}/token",service="s"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": realm}, b"{}")
+        try:
+            with pytest.raises(ApiError, match=r"authentication failed \(401\)"):
+                RegistryClient(server.address, backoff=0.0, retries=0).digest(ref(server))
+            assert [s.split("?")[0] for s in token_server.seen] == ["GET /token"]
+        finally:
+            token_server.stop()
+
+    def test_docker_hub__its_token_host_is_known(self):
+        hub = RegistryClient("registry-1.docker.io", "u", "p")
+        assert hub._realm("https://auth.docker.io/token") == "https://auth.docker.io/token"
+        with pytest.raises(ApiError, match="another host's realm"):
+            hub._realm("https://auth.docker.io.evil.example/token")
+
+    @pytest.mark.parametrize(
+        ("registry", "local"),
+        [
+            ("127.0.0.1:5000", True),
+            ("localhost", True),
+            ("[::1]:5000", True),
+            ("127.0.0.1:1@evil.example", False),
+            ("localhost.evil.example", False),
+            ("10.0.0.1:5000", False),
+        ],
+    )
+    def test_is_local__parsed_as_a_url_host(self, registry, local):
+        from scripts.registry import is_local
+
+        assert is_local(registry) is local
+
+
+class TestShapes:
+    """Registry JSON of the wrong shape is one ApiError, never a traceback."""
+
+    def serve_manifest(self, server, body: object, media_type: str = MANIFEST_TYPES[0]) -> None:
+        raw = json.dumps(body).encode()
+        for reference in ("v1", digest(raw)):
+            server.routes[f"/v2/o/r/manifests/{reference}"] = (200, {"Content-Type": media_type}, raw)
+
+    @pytest.mark.parametrize(
+        ("body", "problem"),
+        [
+            ([1, 2], "the manifest is not a JSON object"),
+            ({"mediaType": INDEX_TYPES[0], "manifests": "x"}, "has no manifests list"),
+            (
+                {"mediaType": INDEX_TYPES[0], "manifests": [{"platform": {"os": "linux", "architecture": "amd64"}}]},
+                "names its image without a digest",
+            ),
+            (
+                {"mediaType": INDEX_TYPES[0], "manifests": [{"digest": "x", "platform": "linux/amd64"}]},
+                "no linux/amd64",
+            ),
+            ({"mediaType": MANIFEST_TYPES[0], "config": "sha256:abc"}, "has no config digest"),
+            ({"mediaType": 7, "config": {}}, "mediaType is not a string"),
+        ],
+    )
+    def test_manifest_shapes(self, server, body, problem):
+        self.serve_manifest(server, body)
+        with pytest.raises(ApiError, match=problem):
+            client(server).resolve(ref(server))
+
+    @pytest.mark.parametrize(
+        ("config", "problem"),
+        [
+            (b'{"config": {"Labels": ["a", "b"]}}', "Labels are not a JSON object"),
+            (b"[]", "the config blob is not a JSON object"),
+            (b'{"config": {"Labels": {"n": 1' + b"0" * 5000 + b"}}}", "config blob is not an image config"),
+        ],
+    )
+    def test_config_shapes(self, server, config, problem):
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        self.serve_manifest(server, {"mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}})
+        with pytest.raises(ApiError, match=problem):
+            client(server).resolve(ref(server))
+
+
+class Trickle:
+    """Serves one path with a body that never ends, or comes a byte at a time; no Content-Length."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        trickle = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"  # the body runs until the connection closes
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_HEAD(self) -> None:
+                self.send_response(200)
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", MANIFEST_TYPES[0])
+                self.end_headers()
+                try:
+                    for _ in range(100_000):  # bounded: stops by itself
+                        if trickle.mode == "endless":
+                            self.wfile.write(b" " * 65536)
+                        else:
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.address = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class TestBoundedReads:
+    def test_endless_manifest__stops_at_the_byte_cap(self):
+        trickle = Trickle("endless")
+        try:
+            started = time.monotonic()
+            with pytest.raises(ApiError, match=r"body is over the 4,194,304-byte limit"):
+                RegistryClient(trickle.address, retries=0).resolve(ImageRef.parse(f"{trickle.address}/o/r:v1"))
+            assert time.monotonic() - started < 30
+        finally:
+            trickle.stop()
+
+    def test_declared_huge_manifest__refused_before_reading(self, server):
+        server.routes["/v2/o/r/manifests/v1"] = (200, {"Content-Length": "600000000"}, b"")
+        with pytest.raises(ApiError, match=r"body of 600,000,000 bytes is over the 4,194,304-byte limit"):
+            client(server).resolve(ref(server))
+
+    def test_byte_a_second__the_call_has_a_deadline(self):
+        """A read timeout alone never fires while a byte keeps arriving; the call's deadline does."""
+        trickle = Trickle("slow")
+        try:
+            started = time.monotonic()
+            with pytest.raises(ApiError, match=r"after the deadline|did not finish within 2 s"):
+                RegistryClient(trickle.address, retries=0, timeout=30, deadline=2).resolve(
+                    ImageRef.parse(f"{trickle.address}/o/r:v1")
+                )
+            assert 1.5 < time.monotonic() - started < 10
+        finally:
+            trickle.stop()
