@@ -30,23 +30,28 @@ find_uv() {
   echo "$CACHE/uv/bin/uv"
 }
 
-# make_venv DIR VERSION: a virtual environment with requirements-dev.txt, reused when it is current.
+# make_venv DIR VERSION [REQUIREMENTS [pip]]: a virtual environment with the requirements file
+# (default requirements-dev.txt), reused when it is current. With "pip", plain pip installs it, as
+# README offers: CI's run proves that both installers take every requirements file.
 make_venv() {
-  local dir=$1 version=$2 py uv stamp
+  local dir=$1 version=$2 requirements=${3:-$ROOT/requirements-dev.txt} installer=${4:-uv} py uv stamp
   py=$(find_python "$version") || die "no Python $version found (pyenv or PATH)"
-  stamp="$(sha256sum "$ROOT/requirements-dev.txt" | cut -c1-16) $("$py" -c 'import sys; print(sys.version)')"
+  stamp="$(sha256sum "$requirements" | cut -c1-16) $installer $("$py" -c 'import sys; print(sys.version)')"
   if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ]; then
     return 0
   fi
-  log "virtual environment $dir (Python $version)"
+  log "virtual environment $dir (Python $version, $(basename "$requirements"), $installer)"
   rm -rf "$dir"
-  if uv=$(find_uv); then
+  if [ "$installer" = pip ]; then
+    "$py" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --require-hashes -r "$requirements"
+  elif uv=$(find_uv); then
     "$uv" venv --quiet --python "$py" "$dir"
-    "$uv" pip install --quiet --python "$dir/bin/python" --require-hashes -r "$ROOT/requirements-dev.txt"
+    "$uv" pip install --quiet --python "$dir/bin/python" --require-hashes -r "$requirements"
   else
     log "uv unavailable, using pip"
     "$py" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --require-hashes -r "$ROOT/requirements-dev.txt"
+    "$dir/bin/python" -m pip install --quiet --require-hashes -r "$requirements"
   fi
   echo "$stamp" >"$dir/.stamp"
 }
