@@ -1,7 +1,8 @@
-# The base is a build argument so that offline tests can build on a Debian image made locally with
-# debootstrap; by default it is the slim Python image, pinned by digest (Dependabot keeps it fresh).
-ARG BASE_IMAGE=python:3.12-slim@sha256:804ddf3251a60bbf9c92e73b7566c40428d54d0e79d3428194edf40da6521286
-FROM ${BASE_IMAGE}
+# The slim Python image, pinned by digest, written out literally on the FROM line: Dependabot
+# updates only a FROM it can read (not an ARG default, dependabot-core #2057, #10190). Offline
+# tests build on a Debian image made locally with debootstrap by rewriting this one line in a copy
+# of the build context (tests/support/docker.py), so the digest is written nowhere else.
+FROM python:3.12-slim@sha256:804ddf3251a60bbf9c92e73b7566c40428d54d0e79d3428194edf40da6521286
 
 # Fixed IDs so that volume permissions and `docker run --user` checks are predictable.
 ARG APP_UID=10001

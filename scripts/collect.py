@@ -58,7 +58,9 @@ def _read(parse: Callable[[], T], section: str, root: Path, problems: list[Probl
         return parse()
     except InputError as exc:
         problems.append(Problem(section, _relative(str(exc), root)))
-        return None
+    except Exception as exc:  # noqa: BLE001  (a reader's bug on one file must not cost the PR its comment)
+        problems.append(Problem(section, _relative(f"could not read this input ({type(exc).__name__}: {exc})", root)))
+    return None
 
 
 def read_image(path: Path) -> Image:

@@ -45,9 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--report", type=Path, help="report.json to render here (the safe way for fork PRs)")
     source.add_argument("--deploy", type=Path, help="deploy.json from scripts.deploy (fills the cd section)")
     parser.add_argument(
-        "--deploy-from-fork",
-        action="store_true",
-        help="with --deploy: the result comes from a fork's own CI run and is marked as its word",
+        "--deploy-source",
+        choices=("cd", "fork-ci"),
+        default="cd",
+        help="with --deploy: who ran it; fork-ci (a fork's own CI run) is marked in the comment as its word",
     )
     parser.add_argument(
         "--section", choices=sticky.SECTIONS, help="section to write (default: cd for --deploy, else ci)"
@@ -65,7 +66,7 @@ def section_body(
     data only: the commit, the run's links and who ran the deploy come from trusted context."""
     if args.deploy:
         deploy = deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy))
-        return render_deploy(replace(deploy, source="fork-ci" if args.deploy_from_fork else "cd"))
+        return render_deploy(replace(deploy, source=args.deploy_source))
     if args.report:
         report = from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
         run_url = f"{server_url}/{args.repo}/actions/runs/{args.run_id}" if args.run_id is not None else ""
@@ -102,8 +103,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     github_api.check_repo(args.repo)
     if args.run_id is not None and not args.report:
         raise ScriptError("--run-id goes with --report")
-    if args.deploy_from_fork and not args.deploy:
-        raise ScriptError("--deploy-from-fork goes with --deploy")
+    if args.deploy_source != "cd" and not args.deploy:
+        raise ScriptError("--deploy-source goes with --deploy")
     if args.head_sha and not SHA_RE.match(args.head_sha):
         raise VerificationError(f"--head-sha {args.head_sha[:60]!r} is not a 40-character commit sha")
     if args.dry_run and not env.get("GITHUB_TOKEN"):

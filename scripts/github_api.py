@@ -21,24 +21,11 @@ from github.Repository import Repository
 
 from scripts import sticky
 from scripts.errors import ApiError, Notice, ScriptError, VerificationError
+from scripts.gitrefs import valid_branch
 from scripts.model import SHA_RE, Artifact
 
 REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\Z")
-# git check-ref-format's rules for a branch: no controls, space, ~ ^ : ? * [ \\, no "..", "@{" or
-# "//", no component that starts with "." or ends with ".lock", not "@", not starting with "-".
-# Everything else is allowed (fix#12, ü-umlaut, a@b); the name reaches the API only as an encoded
-# query parameter, so nothing in it can reshape the request.
-_BRANCH_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
-
-
-def valid_branch(name: str) -> bool:
-    """True for every branch name that git and GitHub accept (255 bytes at most)."""
-    if not name or len(name.encode("utf-8", "surrogatepass")) > 255 or name == "@":
-        return False
-    if _BRANCH_FORBIDDEN.search(name) or name.startswith(("-", "/")) or name.endswith(("/", ".")):
-        return False
-    return not any(part.startswith(".") or part.endswith(".lock") for part in name.split("/"))
 
 
 @dataclass(frozen=True)

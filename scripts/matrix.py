@@ -2,8 +2,12 @@
 test matrix and the PR report both read.
 
     python -m scripts.matrix            # ["3.10", "3.11", "3.12"] (JSON, for a workflow matrix)
-    python -m scripts.matrix --github-output "$GITHUB_OUTPUT"    # also as the step output `python`
+    python -m scripts.matrix --github-output "$GITHUB_OUTPUT"    # also the step outputs `python`, `matrix`
     python -m scripts.matrix --plain    # 3.10 3.11 3.12 (for .ci/run)
+
+The `matrix` output is CI's test matrix: every version runs the fast tests, and the newest also
+runs the image, registry and workflow checks (suite "full"), so that those run once, not once per
+version, and only that leg installs the tools they need.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def python_versions(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
     return tuple(versions)
 
 
+def test_matrix(versions: tuple[str, ...]) -> dict[str, object]:
+    """The strategy.matrix for CI's test job: the newest version runs the full suite."""
+    return {"python": list(versions), "include": [{"python": versions[-1], "suite": "full"}]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.matrix", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="default: the repository's")
@@ -60,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(" ".join(found) if args.plain else versions)
         if args.github_output:
             with args.github_output.open("a", encoding="utf-8") as out:
-                out.write(f"python={versions}\n")
+                out.write(f"python={versions}\nmatrix={json.dumps(test_matrix(found))}\n")
     except InputError as exc:
         print(f"matrix: error: {exc}", file=sys.stderr)
         return exc.exit_code

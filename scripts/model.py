@@ -15,6 +15,8 @@ from scripts.errors import InputError
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+# Steps CI may skip on a repository without the feature; each is shown as a note, never a failure.
+SKIPPABLE = ("attestation", "code-scanning")
 # Kept in the model; counts stay exact beyond these.
 MAX_FAILED_KEPT = 200
 MAX_VULNS_KEPT = 200
@@ -198,6 +200,7 @@ class Report:
     head_sha: str = ""
     run_url: str = ""
     coverage_threshold: float = 90.0
+    skipped: tuple[str, ...] = ()  # of SKIPPABLE
     schema_version: int = field(default=SCHEMA_VERSION)
 
     def test_run(self, python: str) -> TestRun | None:
@@ -426,6 +429,12 @@ def deploy_from_dict(data: object, where: str = "deploy") -> Deploy:
     )
 
 
+def _skippable(r: _Reader, value: object) -> str:
+    if value not in SKIPPABLE:
+        raise InputError(f"{r.where}.skipped: {str(value)[:40]!r} is not one of {', '.join(SKIPPABLE)}")
+    return str(value)
+
+
 def from_dict(data: object, where: str = "report.json") -> Report:
     """A Report from its JSON form, checked field by field; InputError names the bad field."""
     r = _Reader(data, where)
@@ -450,4 +459,5 @@ def from_dict(data: object, where: str = "report.json") -> Report:
         head_sha=r.text("head_sha", "", pattern=SHA_RE),
         run_url=r.text("run_url", "", max_len=MAX_URL, pattern=_URL_RE),
         coverage_threshold=r.real("coverage_threshold", 90.0, high=100.0),
+        skipped=tuple(_skippable(r, s) for s in r.items("skipped", len(SKIPPABLE))),
     )

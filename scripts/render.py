@@ -207,6 +207,11 @@ def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     out = ["### Vulnerabilities (image scan)"]
     scan = report.scan
     out += _problems(report, "scan")
+    if "code-scanning" in report.skipped:
+        out.append(
+            "⏭️ Not uploaded to code scanning: enable it for this repository (Settings → Code security);"
+            " the findings are below and in the `scan` artifact."
+        )
     if scan is None:
         return out, []
     counts = " · ".join(f"{severity} **{scan.counts.get(severity, 0)}**" for severity in SEVERITIES)
@@ -285,6 +290,11 @@ def _image(report: Report, context: Context) -> list[str]:
         name = md.link(image.name, package, 200) if package else md.code(image.name, 200)
         out.append(f"{name} (pushed) · digest {md.code(image.digest, 100)}")
         out.append(f"pull: {md.code('docker pull ' + image.reference, 320)}")
+    if "attestation" in report.skipped:
+        out.append(
+            "⏭️ No build provenance attestation stored: attestations need a public repository or GitHub"
+            " Enterprise Cloud. The image was still pushed and deployed by digest."
+        )
     if image.tags:
         out.append("tags: " + ", ".join(md.code(t, 140) for t in image.tags[:10]))
     if image.size:

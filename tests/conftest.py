@@ -41,7 +41,7 @@ def image_tag() -> Iterator[str]:
 def built_image(base_image, image_tag, tmp_path_factory) -> str:
     """The repository's Dockerfile built on the local base, with the labels CI would set."""
     context = docker.copy_context(tmp_path_factory.mktemp("context"))
-    docker.build(context, image_tag, {"BASE_IMAGE": base_image, **LABEL_ARGS})
+    docker.build(context, image_tag, LABEL_ARGS, base=base_image)
     return image_tag
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -93,7 +94,44 @@ class TestScanGate:
 def test_matrix__github_output(tmp_path):
     out = tmp_path / "out"
     assert matrix.main(["--github-output", str(out)]) == 0
-    assert out.read_text() == 'python=["3.10", "3.11", "3.12"]\n'
+    assert out.read_text() == (
+        'python=["3.10", "3.11", "3.12"]\n'
+        'matrix={"python": ["3.10", "3.11", "3.12"], "include": [{"python": "3.12", "suite": "full"}]}\n'
+    )
+
+
+class TestImageTags:
+    @pytest.mark.parametrize(
+        ("branch", "tag"),
+        [
+            ("main", "branch-main"),
+            ("release-1.2", "branch-release-1.2"),
+            ("fix#12", "branch-fix-12-5bc19252"),
+            ("fix@12", "branch-fix-12-b49e3634"),
+            ("ü-umlaut", "branch-umlaut-ea90203f"),
+            ("Feature/ABC", "branch-feature-abc-f718f729"),
+            ("feature/abc", "branch-feature-abc-97e3361f"),
+        ],
+    )
+    def test_branch_tag__valid_and_unique(self, branch, tag):
+        from scripts.image_tags import branch_tag
+
+        assert branch_tag(branch) == tag
+
+    def test_branch_tag__long_names_fit_docker_limit(self):
+        from scripts.image_tags import branch_tag
+
+        tags = {branch_tag("a" * 200), branch_tag("a" * 201), branch_tag("a" * 119)}
+        assert len(tags) == 3
+        assert all(len(t) <= 128 and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", t) for t in tags)
+        assert branch_tag("a" * 120) == "branch-" + "a" * 120  # 127 characters: kept whole
+
+    @pytest.mark.parametrize("bad", ["", "-x", "a..b", "a b", "a:b", "a~b", "x.lock", ".hidden", "a//b", "@", "a@{b"])
+    def test_branch_tag__names_git_refuses(self, bad, capsys):
+        from scripts import image_tags
+
+        assert image_tags.main([f"--branch={bad}"]) == 3
+        assert capsys.readouterr().err.startswith("image_tags: error: ")
 
 
 def test_matrix__plain_for_shell(capsys):
@@ -129,3 +167,15 @@ class TestWorkflowCommands:
     def test_command__message_cannot_start_a_second_command(self):
         line = workflow_commands.command("notice", "a\n::error::b %", title="t:1,2")
         assert line == "::notice title=t%3A1%2C2::a%0A::error::b %25"
+
+
+class TestReportSkipped:
+    def test_report__failed_attestation_and_sarif_steps_become_notes(self, tmp_path):
+        out = tmp_path / "out"
+        argv = [str(tmp_path), "--out", str(out), "--attestation", "failure", "--code-scanning", "success"]
+        assert report.main(argv, env={}) == 0
+        assert json.loads((out / "report.json").read_text())["skipped"] == ["attestation"]
+
+    def test_report__threshold_must_be_a_percentage(self, tmp_path, capsys):
+        assert report.main([str(tmp_path), "--dry-run", "--threshold", "nan"], env={}) == 1
+        assert capsys.readouterr().err == "report: error: --threshold: nan is not a percentage from 0 to 100\n"

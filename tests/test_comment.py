@@ -302,7 +302,7 @@ class TestOther:
     def test_comment__deploy_from_a_fork_is_marked_as_its_word(self, fake, env, tmp_path):
         deploy = tmp_path / "deploy.json"
         deploy.write_text(json.dumps({"status": "success", "reason": "ok", "source": "cd"}))
-        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy), "--deploy-from-fork") == 0
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy), "--deploy-source", "fork-ci") == 0
         [made] = fake.comments_on(REPO, 7)
         assert "Reported by the fork's own CI run" in sticky.sections(made["body"])["cd"]
 

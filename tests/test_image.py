@@ -67,10 +67,10 @@ def test_rebuild__source_change_reuses_the_layers_above_the_copy(base_image, tmp
     # Unique tags: the suite may run several times at once (CI's matrix under act).
     first, second = (f"sample-app-test:rebuild-{uuid.uuid4().hex[:8]}-{n}" for n in "ab")
     try:
-        docker.build(context, first, {"BASE_IMAGE": base_image})
+        docker.build(context, first, {}, base=base_image)
         cli = context / "sample_app" / "cli.py"
         cli.write_text(cli.read_text() + "\n# a change to the source\n")
-        docker.build(context, second, {"BASE_IMAGE": base_image})
+        docker.build(context, second, {}, base=base_image)
         before, after = docker.layers(first), docker.layers(second)
         base_layers = len(docker.layers(base_image))
         shared = next(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)

@@ -27,6 +27,7 @@ from scripts.render import (
     CD_BUDGET,
     CI_BUDGET,
     SUMMARY_LEVELS,
+    Context,
     render_deploy,
     render_report,
     render_summary,
@@ -324,6 +325,34 @@ class TestReport:
     def test_render__image_built_but_not_pushed_for_forks(self):
         text = render_report(report(image=replace(report().image, pushed=False)))
         assert "built, not pushed" in text
+        assert "docker pull" not in text
+
+    def test_render__image_links_its_package_page_and_gives_the_pull_line(self):
+        text = render_report(report(), context=Context("https://github.com", "Octo-Org/Sample-App"))
+        digest = "sha256:" + "d" * 64
+        assert (
+            "[ghcr.io/octo-org/sample-app](https://github.com/Octo-Org/Sample-App/pkgs/container/sample-app)"
+            f" (pushed) · digest `{digest}`"
+        ) in text
+        assert f"pull: `docker pull ghcr.io/octo-org/sample-app@{digest}`" in text
+
+    @pytest.mark.parametrize(
+        "name",
+        ["ghcr.io/someone-else/sample-app", "127.0.0.1:5000/octo-org/sample-app", "ghcr.io/octo-org/sample-app2"],
+    )
+    def test_render__no_package_link_for_an_image_that_is_not_ours_on_ghcr(self, name):
+        text = render_report(
+            report(image=replace(report().image, name=name)),
+            context=Context("https://github.com", "octo-org/sample-app"),
+        )
+        assert "/pkgs/container/" not in text
+        assert f"`{name}` (pushed)" in text
+
+    def test_render__skipped_steps_are_said_not_failed(self):
+        text = render_report(report(skipped=("attestation", "code-scanning")))
+        assert status_line(report(skipped=("attestation", "code-scanning"))) == status_line(report())
+        assert "⏭️ No build provenance attestation stored: attestations need a public repository" in text
+        assert "⏭️ Not uploaded to code scanning: enable it for this repository" in text
 
 
 class TestDeploy:

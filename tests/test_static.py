@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.static  # needs the tool wheels: runs once, in CI's full test leg
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SHELL_SCRIPTS = sorted(p for p in (ROOT / ".ci").iterdir() if p.is_file() and p.suffix not in {".txt", ".in"})

@@ -17,7 +17,7 @@ from tests.support import docker
 
 def timed_build(context: Path, tag: str, base: str, *, no_cache: bool) -> float:
     start = time.perf_counter()
-    docker.build(context, tag, {"BASE_IMAGE": base}, no_cache=no_cache)
+    docker.build(context, tag, {}, base=base, no_cache=no_cache)
     return time.perf_counter() - start
 
 

@@ -4,7 +4,7 @@ workflow_run) under act, cold and warm, and where the time goes per job.
     python -m tests.benchmarks.pipeline
 
 Cold: the first run in a fresh work folder (new registry, nothing pushed yet, a new act workspace).
-Warm: the same PR pushed again right after. Target (issue 6): warm <= 90 s on this 2-core machine.
+Warm: the same PR pushed again right after. Target (issue 9): warm <= 30 s on this 2-core machine.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main() -> int:
             ci2 = pipeline.ci("pull_request", pipeline.pr_event(7, sha, "bench"), sha)
             cd2 = pipeline.cd(ci2, sha, "bench", pr=7)
             show("warm", ci2, cd2)
-            print(f"warm PR scenario: {ci2.seconds + cd2.seconds:.1f} s (target <= 90 s)")
+            print(f"warm PR scenario: {ci2.seconds + cd2.seconds:.1f} s (target <= 30 s)")
         finally:
             pipeline.close()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -23,11 +24,29 @@ def engine_available() -> bool:
     return probe.returncode == 0
 
 
+FROM_LINE = re.compile(r"^FROM\s+(\S+)", re.M)
+
+
+def pinned_base() -> str:
+    """The base image the Dockerfile names on its (one) FROM line: the only copy of its digest."""
+    match = FROM_LINE.search((ROOT / "Dockerfile").read_text())
+    if not match:
+        raise RuntimeError("Dockerfile has no FROM line")
+    return match.group(1)
+
+
+def with_base(dockerfile: str, base: str) -> str:
+    """The Dockerfile's text with its first FROM image replaced by base (the local stand-in)."""
+    return FROM_LINE.sub(lambda m: f"FROM {base}", dockerfile, count=1)
+
+
 def base_image(tag: str | None = None) -> str:
     """The locally built Debian base (cached in the engine), made on first use. Where images can
-    be pulled (GitHub's runners), TEST_BASE_IMAGE names one to use instead, e.g. the Dockerfile's
-    pinned default."""
+    be pulled (GitHub's runners), TEST_BASE_IMAGE=pinned uses the Dockerfile's own pinned base, and
+    any other value names an image to use instead."""
     pulled = os.environ.get("TEST_BASE_IMAGE")
+    if pulled == "pinned":
+        pulled = pinned_base()
     if pulled and tag is None:
         if subprocess.run(["docker", "image", "inspect", pulled], capture_output=True, check=False).returncode:
             subprocess.run(["docker", "pull", "--quiet", pulled], capture_output=True, timeout=600, check=True)
@@ -53,9 +72,13 @@ def copy_context(dest: Path) -> Path:
 
 
 def build(
-    context: Path, tag: str, build_args: Mapping[str, str], *, no_cache: bool = False
+    context: Path, tag: str, build_args: Mapping[str, str], *, base: str | None = None, no_cache: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """docker build with no network, as everywhere here; raises with the build log on failure."""
+    """docker build with no network, as everywhere here; raises with the build log on failure.
+    With base, the context's Dockerfile is rewritten to build FROM it (the copy, never the repo's)."""
+    if base is not None:
+        dockerfile = context / "Dockerfile"
+        dockerfile.write_text(with_base(dockerfile.read_text(), base))
     cmd = ["docker", "build", "--network", "none", "--tag", tag]
     for key, value in build_args.items():
         cmd += ["--build-arg", f"{key}={value}"]

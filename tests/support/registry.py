@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import bcrypt
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -104,6 +102,8 @@ def start_registry(workdir: Path, username: str = "ci", password: str | None = N
         raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
     password = password or secrets.token_urlsafe(16)
     htpasswd = workdir / "htpasswd"
+    import bcrypt  # only the registry tests need it, and only their CI leg installs it
+
     htpasswd.write_text(f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()}\n")
     # A free port can be taken between our probe and the registry's bind (the suite may run three
     # times at once under act): try a few ports before giving up.
