@@ -1,9 +1,12 @@
 """End to end: ci.yml and cd.yml run under act against the local GitHub API, the local registry and
-the Docker engine, for the scenarios a user meets. Slow (minutes): marked e2e."""
+the Docker engine, for the scenarios a user meets and the events GitHub really sends (cancelled
+runs, merge commits of a base that moved, forks, branch names with # @ ü). Slow (minutes): e2e."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from tests.e2e.pipeline import OWNER, REPO, Pipeline, pr_scenario
 
 pytestmark = pytest.mark.e2e
 FORK = "forker/sample-app"
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +29,49 @@ def pipeline(docker_engine):
         p.close()
 
 
+@pytest.fixture(autouse=True)
+def no_knobs(pipeline):
+    """Each scenario starts with the stand-ins behaving like a fully featured public repository."""
+    pipeline.extra_env = {}
+    yield
+    pipeline.extra_env = {}
+
+
 def explain(run) -> str:
     """What failed, from act's log, for an assertion message."""
     return f"{run.workflow} exited {run.returncode}:\n{run.failures()}"
+
+
+def ran(run, job: str) -> bool:
+    return any(name.startswith(f"{run.workflow.split('.')[0].upper()}/{job}") for name in run.jobs)
 
 
 @pytest.fixture(scope="module")
 def pull_request(pipeline):
     ci, cd, sha = pr_scenario(pipeline, number=7, branch="feature/faster-sums")
     return ci, cd, sha
+
+
+def image_file(image: str, path: str) -> str:
+    """A file's content inside an image, read with the image's own Python."""
+    done = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network=none",
+            "--entrypoint",
+            "python",
+            image,
+            "-c",
+            f"print(open({path!r}).read())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
 
 
 class TestPushToMain:
@@ -44,13 +82,14 @@ class TestPushToMain:
         for job in ("Python versions", "Lint (ruff, non-blocking)", "Image", "Image scan (Trivy)", "PR report"):
             assert any(name.startswith(f"CI/{job}") for name in ci.jobs), job
         assert sum(1 for name in ci.jobs if name.startswith("CI/Tests (Python")) == 3
+        assert not ran(ci, "Smoke run"), "the smoke run in CI is for forks' images only"
         tags = pipeline.registry_tags()
         assert {"branch-main", f"sha-{sha}", "latest"} <= set(tags)
         assert tags["branch-main"] == tags[f"sha-{sha}"] == tags["latest"]
 
         cd = pipeline.cd(ci, sha, "main")
         assert cd.ok, explain(cd)
-        deploy = json.loads((pipeline.artifact(cd, "deploy-result") / "deploy.json").read_text())
+        deploy = json.loads((pipeline.artifact(cd, "deploy-result") / "deploy" / "deploy.json").read_text())
         assert (deploy["status"], deploy["stdout"], deploy["digest"]) == ("success", "5\n", tags["latest"])
         assert pipeline.github.state.comments == {}
 
@@ -73,23 +112,38 @@ class TestPullRequest:
             "### Artifacts",
         ):
             assert heading in parts["ci"]
+        digest = pipeline.registry_tags()[f"sha-{sha}"]
+        name = f"{pipeline.registry.address}/{REPO.lower()}"
+        assert f"pull: `docker pull {name}@{digest}`" in parts["ci"]
         assert "## ✅ Deploy: success" in parts["cd"]
-        assert "@sha256:" in parts["cd"]
+        assert f"image: `{name}@{digest}`" in parts["cd"]
         assert "```text\n5\n```" in parts["cd"]
-        assert pipeline.registry_tags()[f"sha-{sha}"] in parts["cd"]
 
-    def test_pr__pushed_again_updates_the_same_comment(self, pipeline, pull_request):
+    def test_pr__superseded_runs_keep_cd_green_and_the_comment_on_the_newest_commit(self, pipeline, pull_request):
+        """GitHub cancels the superseded run and still sends workflow_run (conclusion cancelled);
+        an older run that did finish arrives after the PR moved on. Neither may fail CD or touch
+        the comment; the newest run's CD writes it."""
         [before] = pipeline.comments(7)
+        first_ci, _, first_sha = pull_request
         sha = pipeline.commit("feature/faster-sums", "Second push to the PR")
         pipeline.github.state.pulls[(REPO, 7)]["head"]["sha"] = sha
         ci = pipeline.ci("pull_request", pipeline.pr_event(7, sha, "feature/faster-sums"), sha)
-        cd = pipeline.cd(ci, sha, "feature/faster-sums", pr=7)
         assert ci.ok, explain(ci)
+
+        cancelled = pipeline.cd(first_ci, first_sha, "feature/faster-sums", pr=7, conclusion="cancelled")
+        assert cancelled.ok, explain(cancelled)
+        assert cancelled.jobs == {}, "a cancelled run must start no CD job"
+        stale = pipeline.cd(first_ci, first_sha, "feature/faster-sums", pr=7)
+        assert stale.ok, explain(stale)
+        assert "has moved on to" in stale.log
+        assert pipeline.comments(7) == [before]
+
+        cd = pipeline.cd(ci, sha, "feature/faster-sums", pr=7)
         assert cd.ok, explain(cd)
         [after] = pipeline.comments(7)
         assert after["id"] == before["id"]
         assert f"commit `{sha[:12]}`" in after["body"]
-        assert sha not in before["body"]
+        assert first_sha[:12] not in after["body"]
 
 
 class TestFailingTest:
@@ -114,26 +168,108 @@ class TestFailingTest:
         assert not pipeline.artifact(cd, "deploy-result").exists()
 
 
+class TestLegsMissing:
+    def test_pr__two_legs_fail_before_upload_and_the_third_is_still_read(self, pipeline, pull_request):
+        """download-artifact drops the per-artifact folder when one artifact matches: the report
+        must still find reports-py3.12/ and name exactly the two versions that sent nothing."""
+        pipeline.extra_env = {"E2E_MISSING_PYTHONS": "3.10,3.11"}
+        sha = pipeline.commit("feature/two-legs-down", "Two legs cannot start")
+        pipeline.github.add_pull(REPO, 11, head_sha=sha, head_owner=OWNER, head_branch="feature/two-legs-down")
+        ci = pipeline.ci("pull_request", pipeline.pr_event(11, sha, "feature/two-legs-down"), sha)
+        assert not ci.ok
+        assert not pipeline.artifact(ci, "reports-py3.10").exists()
+        pipeline.cd(ci, sha, "feature/two-legs-down", pr=11)
+        [comment] = pipeline.comments(11)
+        ci_part = sticky.sections(comment["body"])["ci"]
+        assert ci_part.startswith("## ❌ CI failed: no test results for Python 3.10; no test results for Python 3.11")
+        assert "Python 3.10: reports-py3.10/ is missing (no reports uploaded)" in ci_part
+        assert "Python 3.11: reports-py3.11/ is missing (no reports uploaded)" in ci_part
+        assert "reports-py3.12/ is missing" not in ci_part
+        assert re.search(r"\| 3\.12 \| ✅ \| \d+ \| 0 \| 0 \|", ci_part)
+
+
+class TestBaseMoved:
+    def test_pr__image_is_the_head_commit_though_ci_runs_on_a_merge_with_a_newer_main(self, pipeline, pull_request):
+        """pull_request checks out refs/pull/N/merge; the image, its sha- tag and its revision
+        label must all be the PR's head, not a merge that changes whenever main moves."""
+        head = pipeline.commit("feature/base-moves", "A change on the branch")
+        pipeline.commit("main", "Main moves on", ("sample_app/__init__.py", "\n# only on main, after the PR opened\n"))
+        pipeline.github.add_pull(REPO, 12, head_sha=head, head_owner=OWNER, head_branch="feature/base-moves")
+        ci = pipeline.ci("pull_request", pipeline.pr_event(12, head, "feature/base-moves"), head)
+        assert ci.ok, explain(ci)
+        digest = pipeline.registry_tags()[f"sha-{head}"]
+        image = f"{pipeline.registry.address}/{REPO.lower()}@{digest}"
+        subprocess.run(["docker", "pull", "--quiet", image], check=True, capture_output=True)
+        labels = json.loads(
+            subprocess.run(
+                ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", image],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        assert labels["org.opencontainers.image.revision"] == head
+        assert "only on main" not in image_file(image, "/app/sample_app/__init__.py")
+        cd = pipeline.cd(ci, head, "feature/base-moves", pr=12)
+        assert cd.ok, explain(cd)
+
+
+class TestOddBranchAndBareRepository:
+    BRANCH = "feature/fix#12-ümlaut-a@b-" + "x" * 180
+
+    def test_pr__branch_name_git_allows_and_no_attestations_or_code_scanning(self, pipeline, pull_request):
+        """A 200-character branch with # @ and ü gets a valid tag and its comment; on a repository
+        that cannot store attestations or take SARIF, CI carries on, CD deploys, and the comment
+        says what was skipped."""
+        pipeline.extra_env = {"E2E_NO_ATTESTATIONS": "1", "E2E_NO_CODE_SCANNING": "1"}
+        sha = pipeline.commit(self.BRANCH, "A branch with an unusual name")
+        pipeline.github.add_pull(REPO, 13, head_sha=sha, head_owner=OWNER, head_branch=self.BRANCH)
+        ci = pipeline.ci("pull_request", pipeline.pr_event(13, sha, self.BRANCH), sha)
+        assert ci.ok, explain(ci)
+        tags = pipeline.registry_tags()
+        branch_tags = [t for t, d in tags.items() if t.startswith("branch-feature-fix-12") and d == tags[f"sha-{sha}"]]
+        assert len(branch_tags) == 1
+        assert TAG.fullmatch(branch_tags[0])
+        assert "Attestation skipped" in ci.log
+        assert "Code scanning skipped" in ci.log
+
+        cd = pipeline.cd(ci, sha, self.BRANCH, pr=13)
+        assert cd.ok, explain(cd)
+        [comment] = pipeline.comments(13)
+        parts = sticky.sections(comment["body"])
+        assert parts["ci"].startswith(f"## ✅ CI passed · commit `{sha[:12]}`")
+        assert "⏭️ No build provenance attestation stored" in parts["ci"]
+        assert "⏭️ Not uploaded to code scanning" in parts["ci"]
+        assert "## ✅ Deploy: success" in parts["cd"]
+
+
 class TestFork:
-    def test_fork__nothing_pushed_comment_posted_deploy_from_archive_forged_number_ignored(
-        self, pipeline, pull_request
-    ):
+    def test_fork__smoke_run_in_its_own_ci_never_in_cd_and_forged_number_ignored(self, pipeline, pull_request):
         [victim_before] = pipeline.comments(7)
         pipeline.commit("main", "back to main")  # the fork branches from main
+        # The fork's branch shares the base's name, as most forks' do.
         sha = pipeline.commit("fork-main", "A change from a fork", ("README.md", "\nA fork was here.\n"))
-        pipeline.github.add_pull(REPO, 8, head_sha=sha, head_owner="forker", head_branch="fork-main")
-        ci = pipeline.ci("pull_request", pipeline.pr_event(8, sha, "fork-main", head_repo=FORK), sha)
+        pipeline.github.add_pull(REPO, 8, head_sha=sha, head_owner="forker", head_branch="main")
+        ci = pipeline.ci("pull_request", pipeline.pr_event(8, sha, "main", head_repo=FORK), sha)
         assert ci.ok, explain(ci)
+        assert ran(ci, "Smoke run (fork's image)")
         assert f"sha-{sha}" not in pipeline.registry_tags()
-        assert (pipeline.artifact(ci, "image-archive") / "image.tar").stat().st_size > 1_000_000
-        assert json.loads((pipeline.artifact(ci, "image") / "image.json").read_text())["pushed"] is False
+        assert (pipeline.artifact(ci, "image-archive") / "image-archive" / "image.tar").stat().st_size > 1_000_000
+        assert json.loads((pipeline.artifact(ci, "image") / "image" / "image.json").read_text())["pushed"] is False
+        smoke = json.loads((pipeline.artifact(ci, "deploy-result") / "deploy" / "deploy.json").read_text())
+        assert (smoke["status"], smoke["stdout"]) == ("success", "5\n")
         # The fork's CI could write anything into its artifacts: claim to be PR #7.
-        report = pipeline.artifact(ci, "pr-report") / "report.json"
+        report = pipeline.artifact(ci, "pr-report") / "pr-report" / "report.json"
         report.write_text(json.dumps({**json.loads(report.read_text()), "pull_request": 7, "pr_number": 7}))
-        cd = pipeline.cd(ci, sha, "fork-main", head_repo=FORK, pr=8)
+
+        cd = pipeline.cd(ci, sha, "main", head_repo=FORK, pr=8)
         assert cd.ok, explain(cd)
+        assert not ran(cd, "Smoke deploy"), "CD must never load or run a fork's image"
+        assert "docker load" not in cd.log
+        assert "docker create" not in cd.log
         [comment] = pipeline.comments(8)
         parts = sticky.sections(comment["body"])
         assert "built, not pushed" in parts["ci"]
         assert "## ✅ Deploy: success" in parts["cd"]
+        assert "Reported by the fork's own CI run" in parts["cd"]
         assert pipeline.comments(7) == [victim_before]

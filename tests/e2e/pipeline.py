@@ -87,6 +87,8 @@ class Pipeline:
         self.docker_config.mkdir(parents=True, exist_ok=True)
         self.repo = workdir / "repo"
         self.next_run = 1000
+        # Per-scenario knobs for the stand-ins (E2E_MISSING_PYTHONS, E2E_NO_ATTESTATIONS, ...).
+        self.extra_env: dict[str, str] = {}
         self._make_repo()
 
     def close(self) -> None:
@@ -144,6 +146,12 @@ class Pipeline:
             "sender": {"login": ACTOR},
         }
 
+    def merge_commit(self, sha: str, base: str = "main") -> str:
+        """What GitHub builds refs/pull/N/merge from: the head merged into the base as it is now."""
+        git(self.repo, "checkout", "-q", "--detach", base)
+        git(self.repo, "merge", "-q", "--no-ff", "--no-edit", "-m", f"Merge {sha[:12]} into {base}", sha)
+        return git(self.repo, "rev-parse", "HEAD")
+
     def pr_event(self, number: int, sha: str, branch: str, head_repo: str = REPO) -> dict:
         base_sha = git(self.repo, "rev-parse", "main")
         return {
@@ -151,6 +159,7 @@ class Pipeline:
             "number": number,
             "pull_request": {
                 "number": number,
+                "merge_commit_sha": None,
                 "head": {
                     "sha": sha,
                     "ref": branch,
@@ -164,7 +173,13 @@ class Pipeline:
         }
 
     def workflow_run_event(
-        self, ci: ActRun, sha: str, branch: str, head_repo: str = REPO, pr: int | None = None
+        self,
+        ci: ActRun,
+        sha: str,
+        branch: str,
+        head_repo: str = REPO,
+        pr: int | None = None,
+        conclusion: str | None = None,
     ) -> dict:
         payload = copy.deepcopy(load("workflow-run-event.completed.json"))
         run = payload["workflow_run"]
@@ -174,7 +189,7 @@ class Pipeline:
             name="CI",
             event=ci.event,
             status="completed",
-            conclusion="success" if ci.ok else "failure",
+            conclusion=conclusion or ("success" if ci.ok else "failure"),
             head_sha=sha,
             head_branch=branch,
             run_attempt=1,
@@ -204,6 +219,7 @@ class Pipeline:
         cmd = [
             tool("act"), event_name,
             "--workflows", f".github/workflows/{workflow}",
+            "--no-skip-checkout",
             "--eventpath", str(event_file),
             "--platform", "ubuntu-latest=-self-hosted",
             "--action-offline-mode",
@@ -224,12 +240,13 @@ class Pipeline:
             "E2E_TRIVY_JSON": str(RECORDED_JSON),
             "E2E_TRIVY_SARIF": str(RECORDED_SARIF),
             "E2E_UV": tool("uv"),
+            "E2E_ORIGIN": str(self.repo),
             "DOCKER_CONFIG": str(self.docker_config),
             # The tests run inside the CI jobs faster on these (the real values keep PyGithub polite).
             "GITHUB_PACE_REQUESTS": "0",
             "GITHUB_PACE_WRITES": "0",
         }
-        for key, value in env.items():
+        for key, value in {**env, **self.extra_env}.items():
             cmd += ["--env", f"{key}={value}"]
         for action in STANDINS:
             repo = "/".join(action.split("/")[:2])
@@ -244,16 +261,29 @@ class Pipeline:
         return ActRun(workflow, event_name, run_id, done.returncode, seconds, log, jobs)
 
     def ci(self, event_name: str, payload: dict, sha: str) -> ActRun:
-        git(self.repo, "checkout", "-q", sha)
+        """act takes GITHUB_SHA (and the workflow file) from the checked-out commit: for a pull
+        request, the merge commit GitHub makes, for a push the commit itself."""
+        if event_name == "pull_request":
+            merge = self.merge_commit(sha, payload["pull_request"]["base"]["ref"])
+            payload["pull_request"]["merge_commit_sha"] = merge
+        else:
+            git(self.repo, "checkout", "-q", sha)
         run = self.act("ci.yml", event_name, payload)
         self._register_artifacts(run.run_id)
         return run
 
-    def cd(self, ci: ActRun, sha: str, branch: str, head_repo: str = REPO, pr: int | None = None) -> ActRun:
+    def cd(
+        self,
+        ci: ActRun,
+        sha: str,
+        branch: str,
+        head_repo: str = REPO,
+        pr: int | None = None,
+        conclusion: str | None = None,
+    ) -> ActRun:
         """cd.yml runs the default branch's copy, whatever the PR changed."""
-        return self.act(
-            "cd.yml", "workflow_run", self.workflow_run_event(ci, sha, branch, head_repo, pr), checkout="main"
-        )
+        event = self.workflow_run_event(ci, sha, branch, head_repo, pr, conclusion)
+        return self.act("cd.yml", "workflow_run", event, checkout="main")
 
     def _register_artifacts(self, run_id: int) -> None:
         """Tell the local GitHub which artifacts the run uploaded (as GitHub's API would list them)."""

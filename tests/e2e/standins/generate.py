@@ -16,9 +16,11 @@ import yaml
 from tests.e2e.actions_md import ActionSpec, parse
 
 HERE = Path(__file__).resolve().parent
-# The third-party actions the workflows use, other than actions/checkout, which act itself
-# replaces with a copy of the local repository.
+# Every action the workflows use. act would replace actions/checkout with a copy of the working
+# tree; the pipeline runs act with --no-skip-checkout so that this stand-in checks out what the
+# real one would (the merge commit on pull_request, or the ref asked for).
 STANDINS = (
+    "actions/checkout",
     "actions/setup-python",
     "astral-sh/setup-uv",
     "actions/upload-artifact",

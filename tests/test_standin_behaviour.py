@@ -1,0 +1,326 @@
+"""The stand-ins behave as the pinned actions do (../shared/stand-ins.md), never kinder: each rule the
+workflows rely on is run here through run.py, as act runs it, with the expected result written out.
+A stand-in that quietly put files where the real action does not would let act pass what GitHub fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STANDINS = Path(__file__).resolve().parent / "e2e" / "standins"
+RUN = STANDINS / "run.py"
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT as the runner reads it: name=value, or name<<DELIMITER ... DELIMITER."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                value.append(inner)
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
+class Runner:
+    """One workspace and artifact store; .run(action, **inputs) runs the stand-in like act would."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.workspace = tmp / "ws"
+        self.workspace.mkdir()
+        self.env = {
+            "PATH": os.environ["PATH"],
+            "GITHUB_WORKSPACE": str(self.workspace),
+            "GITHUB_RUN_ID": "7",
+            "GITHUB_REPOSITORY": "octo-org/sample-app",
+            "E2E_ARTIFACTS": str(tmp / "store"),
+            "RUNNER_TEMP": str(tmp),
+        }
+
+    def run(self, action: str, **inputs: str) -> tuple[int, str, dict[str, str]]:
+        out, env_file = self.tmp / "output", self.tmp / "env"
+        out.write_text("")
+        env_file.write_text("")
+        env = {**self.env, "GITHUB_OUTPUT": str(out), "GITHUB_ENV": str(env_file)}
+        env |= {"INPUT_" + k.upper(): v for k, v in inputs.items()}
+        done = subprocess.run(
+            [sys.executable, str(RUN), action], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        return done.returncode, done.stdout + done.stderr, parse_outputs(out.read_text())
+
+    def files(self, where: Path) -> list[str]:
+        return sorted(str(p.relative_to(where)) for p in where.rglob("*") if p.is_file())
+
+    def artifact(self, name: str, run: str = "7") -> list[str]:
+        return self.files(self.tmp / "store" / "runs" / run / name)
+
+    def write(self, *paths: str) -> None:
+        for path in paths:
+            target = self.workspace / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path)
+
+
+@pytest.fixture
+def gh(tmp_path) -> Runner:
+    return Runner(tmp_path)
+
+
+class TestUploadArtifact:
+    def test_one_folder__its_contents_at_the_top(self, gh):
+        gh.write("reports/lint/ruff.json")
+        assert gh.run("actions/upload-artifact", NAME="lint", PATH="reports/")[0] == 0
+        assert gh.artifact("lint") == ["lint/ruff.json"]
+
+    def test_one_file__at_the_top(self, gh):
+        gh.write("out/deploy/deploy.json")
+        assert gh.run("actions/upload-artifact", NAME="d", PATH="out/deploy/deploy.json")[0] == 0
+        assert gh.artifact("d") == ["deploy.json"]
+
+    def test_a_second_path__changes_the_layout_of_the_first(self, gh):
+        gh.write("dist/app.js", "README.md")
+        assert gh.run("actions/upload-artifact", NAME="a", PATH="dist/")[0] == 0
+        assert gh.run("actions/upload-artifact", NAME="b", PATH="dist/\nREADME.md")[0] == 0
+        assert gh.artifact("a") == ["app.js"]
+        assert gh.artifact("b") == ["README.md", "dist/app.js"]
+
+    def test_wildcard__root_is_the_literal_part(self, gh):
+        gh.write("out/some/x.txt")
+        assert gh.run("actions/upload-artifact", NAME="w", PATH="out/*/x.txt")[0] == 0
+        assert gh.artifact("w") == ["some/x.txt"]
+
+    def test_hidden_files_and_empty_folders__left_out(self, gh):
+        gh.write("reports/htmlcov/index.html", "reports/htmlcov/.gitignore", "reports/.cache/x")
+        (gh.workspace / "reports" / "empty").mkdir()
+        assert gh.run("actions/upload-artifact", NAME="r", PATH="reports/")[0] == 0
+        assert gh.artifact("r") == ["htmlcov/index.html"]
+
+    def test_hidden_search_root__uploads_nothing(self, gh):
+        gh.write(".build/out.txt")
+        code, log, outputs = gh.run("actions/upload-artifact", NAME="h", PATH=".build/")
+        assert code == 0
+        assert "No files were found with the provided path: .build/. No artifacts will be uploaded." in log
+        assert outputs == {}
+
+    def test_no_files__error_when_asked(self, gh):
+        code, log, _ = gh.run("actions/upload-artifact", NAME="n", PATH="nothing/", IF_NO_FILES_FOUND="error")
+        assert code == 1
+        assert "::error::No files were found with the provided path: nothing/. No artifacts will be uploaded." in log
+
+    def test_a_file_name_with_a_colon__fails_the_whole_upload(self, gh):
+        gh.write("r/ok.txt", "r/report:1.txt")
+        code, log, _ = gh.run("actions/upload-artifact", NAME="c", PATH="r/")
+        assert code == 1
+        assert "The path for one of the files in artifact is not valid: report:1.txt" in log
+        assert not (gh.tmp / "store" / "runs" / "7" / "c").exists()
+
+    @pytest.mark.parametrize("name", ["a/b", "a:b", "a|b", ""])
+    def test_artifact_name_rules(self, gh, name):
+        gh.write("f.txt")
+        assert gh.run("actions/upload-artifact", NAME=name or "x\r", PATH="f.txt")[0] == 1
+
+    def test_same_name_twice__409_unless_overwrite(self, gh):
+        gh.write("f.txt")
+        assert gh.run("actions/upload-artifact", NAME="x", PATH="f.txt")[0] == 0
+        code, log, _ = gh.run("actions/upload-artifact", NAME="x", PATH="f.txt")
+        assert code == 1
+        assert "(409) Conflict: an artifact with this name already exists on the workflow run" in log
+        code, _, outputs = gh.run("actions/upload-artifact", NAME="x", PATH="f.txt", OVERWRITE="true")
+        assert code == 0
+        assert outputs["artifact-id"] == "702"  # a new id: the first was 701
+
+
+class TestDownloadArtifact:
+    @pytest.fixture
+    def stored(self, gh):
+        for name in ("reports-py3.10", "reports-py3.12", "lint", "image-archive"):
+            folder = name.split("-py")[0] if "-py" not in name else name
+            gh.write(f"up/{name}/{folder}/f.txt")
+            assert gh.run("actions/upload-artifact", NAME=name, PATH=f"up/{name}/")[0] == 0
+        return gh
+
+    def dest(self, gh) -> Path:
+        return gh.tmp / "dest"
+
+    def test_by_name__never_a_sub_folder(self, stored):
+        assert stored.run("actions/download-artifact", NAME="lint", PATH=str(self.dest(stored)))[0] == 0
+        assert stored.files(self.dest(stored)) == ["lint/f.txt"]
+
+    def test_pattern_matching_one__no_sub_folder_either(self, stored):
+        """The trap: reports-py* with only one leg uploaded puts its files at the top."""
+        assert stored.run("actions/download-artifact", PATTERN="reports-py3.1[0]", PATH=str(self.dest(stored)))[0] == 0
+        assert stored.files(self.dest(stored)) == ["reports-py3.10/f.txt"]
+
+    def test_pattern_matching_two__a_sub_folder_each(self, stored):
+        assert stored.run("actions/download-artifact", PATTERN="reports-py*", PATH=str(self.dest(stored)))[0] == 0
+        assert stored.files(self.dest(stored)) == [
+            "reports-py3.10/reports-py3.10/f.txt",
+            "reports-py3.12/reports-py3.12/f.txt",
+        ]
+
+    def test_merge_multiple__one_folder_whatever_the_count(self, stored):
+        code, log, _ = stored.run(
+            "actions/download-artifact",
+            PATTERN="{reports-py*,lint,scan,image}",
+            MERGE_MULTIPLE="true",
+            PATH=str(self.dest(stored)),
+        )
+        assert code == 0
+        assert stored.files(self.dest(stored)) == ["lint/f.txt", "reports-py3.10/f.txt", "reports-py3.12/f.txt"]
+        assert "Total of 3 artifact(s) downloaded" in log
+
+    def test_name_not_found__fails_with_the_toolkits_message(self, stored):
+        code, log, _ = stored.run("actions/download-artifact", NAME="pr-report", PATH=str(self.dest(stored)))
+        assert code == 1
+        assert "Unable to download artifact(s): Artifact not found for name: pr-report" in log
+
+    def test_pattern_matching_nothing__succeeds_and_creates_nothing(self, stored):
+        code, log, outputs = stored.run("actions/download-artifact", PATTERN="scan", PATH=str(self.dest(stored)))
+        assert code == 0
+        assert "Total of 0 artifact(s) downloaded" in log
+        assert not self.dest(stored).exists()
+        assert outputs["download-path"] == str(self.dest(stored))
+
+    def test_run_id_without_a_token__is_ignored(self, stored):
+        """Without github-token the action reads the current run, whatever run-id says."""
+        stored.env["GITHUB_RUN_ID"] = "8"
+        code, log, _ = stored.run("actions/download-artifact", NAME="lint", RUN_ID="7", PATH=str(self.dest(stored)))
+        assert code == 1
+        assert "Artifact not found for name: lint" in log
+        code, _, _ = stored.run(
+            "actions/download-artifact", NAME="lint", RUN_ID="7", GITHUB_TOKEN="t", PATH=str(self.dest(stored))
+        )
+        assert code == 0
+
+    def test_name_and_ids_together__refused(self, stored):
+        code, log, _ = stored.run("actions/download-artifact", NAME="lint", ARTIFACT_IDS="701")
+        assert code == 1
+        assert "Inputs 'name' and 'artifact-ids' cannot be used together. Please specify only one." in log
+
+    def test_star_never_matches_a_leading_dot(self, gh):
+        from importlib import import_module
+
+        sys.path.insert(0, str(STANDINS))
+        try:
+            artifacts = import_module("_artifacts")
+        finally:
+            sys.path.remove(str(STANDINS))
+        assert artifacts.minimatch("*", "lint")
+        assert not artifacts.minimatch("*", ".hidden")
+        assert artifacts.minimatch("{a,b}-*", "b-1")
+        assert not artifacts.minimatch("Lint", "lint")  # case-sensitive
+
+
+class TestMetadata:
+    def tags(self, gh, tags: str, *, ref: str, event: dict, event_name: str = "push", **env: str) -> tuple[int, str]:
+        path = gh.tmp / "event.json"
+        path.write_text(json.dumps(event))
+        gh.env |= {"GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": event_name, "GITHUB_REF": ref}
+        gh.env |= {"GITHUB_SHA": "m" * 40, **env}
+        code, log, outputs = gh.run("docker/metadata-action", IMAGES="ghcr.io/Octo-Org/App", TAGS=tags)
+        return code, outputs.get("tag-names", "") if code == 0 else log
+
+    def test_sanitizing__runs_of_other_characters_become_one_dash_nothing_more(self, gh):
+        long = "a" * 200
+        code, names = self.tags(
+            gh,
+            f"type=raw,value=feature/foo+bar\ntype=raw,value=Feature/ABC\ntype=raw,value={long}",
+            ref="refs/heads/x",
+            event={},
+        )
+        assert code == 0
+        # not lower-cased, not cut to 128: the real action leaves both to the registry to refuse
+        assert names.split("\n") == ["feature-foo-bar", "Feature-ABC", long]
+
+    def test_is_default_branch__false_on_every_pull_request(self, gh):
+        event = {"repository": {"default_branch": "main"}, "pull_request": {"head": {"sha": "h" * 40}}}
+        code, names = self.tags(
+            gh,
+            "type=raw,value=latest,enable={{is_default_branch}}\ntype=sha,format=long,prefix=sha-",
+            ref="refs/pull/3/merge",
+            event=event,
+            event_name="pull_request",
+            DOCKER_METADATA_PR_HEAD_SHA="true",
+        )
+        assert (code, names) == (0, "sha-" + "h" * 40)
+
+    def test_sha_on_pull_request__the_merge_commit_without_the_switch(self, gh):
+        event = {"pull_request": {"head": {"sha": "h" * 40}}}
+        code, names = self.tags(
+            gh, "type=sha,format=long,prefix=sha-", ref="refs/pull/3/merge", event=event, event_name="pull_request"
+        )
+        assert (code, names) == (0, "sha-" + "m" * 40)
+
+    def test_branch_ref__nothing_on_pull_request(self, gh):
+        code, names = self.tags(
+            gh, "type=ref,event=branch", ref="refs/pull/3/merge", event={}, event_name="pull_request"
+        )
+        assert (code, names) == (0, "")
+
+    def test_enable__must_be_true_or_false(self, gh):
+        code, log = self.tags(gh, "type=raw,value=x,enable=yes", ref="refs/heads/main", event={})
+        assert code == 1
+        assert "Invalid value for enable attribute: yes" in log
+
+
+class TestCheckout:
+    @pytest.fixture
+    def origin(self, gh):
+        repo = gh.tmp / "origin"
+        git = ["git", "-C", str(repo)]
+        subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+        subprocess.run(
+            [*git, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "one"],
+            check=True,
+        )
+        first = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(
+            [*git, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "two"],
+            check=True,
+        )
+        second = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        gh.env |= {"E2E_ORIGIN": str(repo), "GITHUB_SHA": second, "GITHUB_REF": "refs/pull/3/merge"}
+        return first, second
+
+    def head(self, gh) -> str:
+        done = subprocess.run(["git", "-C", str(gh.workspace), "rev-parse", "HEAD"], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    def test_default__github_sha(self, gh, origin):
+        """On pull_request that is the merge commit, not the PR head."""
+        code, _, outputs = gh.run("actions/checkout", PERSIST_CREDENTIALS="false")
+        assert code == 0
+        assert self.head(gh) == origin[1] == outputs["commit"]
+
+    def test_ref__that_commit(self, gh, origin):
+        assert gh.run("actions/checkout", REF=origin[0], PERSIST_CREDENTIALS="false")[0] == 0
+        assert self.head(gh) == origin[0]
+
+    def test_persist_credentials__leaves_a_token_for_later_steps(self, gh, origin):
+        assert gh.run("actions/checkout", PERSIST_CREDENTIALS="true")[0] == 0
+        config = (gh.workspace / ".git" / "config").read_text()
+        assert "extraheader = AUTHORIZATION: basic" in config
+        assert gh.run("actions/checkout", PERSIST_CREDENTIALS="false")[0] == 0
+        assert "extraheader" not in (gh.workspace / ".git" / "config").read_text()
+
+    def test_workflow_run__refuses_the_prs_own_commit(self, gh, origin):
+        path = gh.tmp / "event.json"
+        path.write_text(json.dumps({"workflow_run": {"head_sha": origin[0]}}))
+        gh.env |= {"GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(path)}
+        code, log, _ = gh.run("actions/checkout", REF=origin[0], PERSIST_CREDENTIALS="false")
+        assert code == 1
+        assert "Refusing to check out fork pull request code from a 'workflow_run' workflow." in log
