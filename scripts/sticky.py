@@ -82,7 +82,8 @@ def fit(text: str, budget: int, measure: Callable[[str], int] = size) -> str:
     fence = open_fence(cut)
     if fence:
         cut += "\n" + fence
-    return cut + CUT_NOTE
+    # Under a budget too small for even the note, nothing is better than too much.
+    return cut + CUT_NOTE if measure(cut + CUT_NOTE) <= budget else ""
 
 
 def compose(existing: str | None, name: str, content: str) -> str:
@@ -96,10 +97,11 @@ def compose(existing: str | None, name: str, content: str) -> str:
         blocks = [f"{begin(n)}\n{parts[n]}\n{end(n)}" for n in SECTIONS if n in parts]
         return MARKER + "\n" + "\n\n".join(blocks) + "\n"
 
-    full = body()
-    if size(full) > GITHUB_LIMIT:
-        # Shorten the section being written; the kept ones were already under their own budgets.
-        overhead = size(full) - size(parts[name])
-        parts[name] = fit(parts[name], GITHUB_LIMIT - overhead)
-        full = body()
-    return full
+    # Shorten the section being written first; if the kept ones alone are already too long (a body
+    # from an older version, or edited by hand), shorten them too, so the limit holds whatever.
+    for section in [name, *(n for n in SECTIONS if n != name and n in parts)]:
+        over = size(body()) - GITHUB_LIMIT
+        if over <= 0:
+            break
+        parts[section] = fit(parts[section], max(size(parts[section]) - over, 0))
+    return body()

@@ -77,7 +77,9 @@ def loads(raw: bytes, where: str) -> Any:
     except RecursionError:
         raise InputError(f"{where}: JSON nested too deeply") from None
     except ValueError as exc:  # an integer of more than 4,300 digits, NaN, Infinity
-        raise InputError(f"{where}: not valid JSON ({str(exc).split(';')[0][:120]})") from None
+        # Python words the digit limit differently from one version to the next: say it once.
+        reason = "an integer of more than 4,300 digits" if "integer string conversion" in str(exc) else str(exc)
+        raise InputError(f"{where}: not valid JSON ({reason[:120]})") from None
     # Paired surrogate escapes decode to one character; only lone ones survive, and only escapes
     # can make them (raw surrogate bytes are not UTF-8), so most files skip the walk.
     if _SURROGATE_ESCAPE.search(raw) and has_surrogate(data):

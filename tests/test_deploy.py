@@ -118,6 +118,34 @@ class TestDeploy:
         assert "verified" in result["reason"]
 
 
+class TestHardeningFromOutside:
+    def test_container__host_config_as_the_engine_reports_it(self, built_image):
+        """What the engine says it will enforce, read back with docker inspect: literal values,
+        not the module's own flag list."""
+        from scripts import container
+
+        with container.hardened(built_image, ["2", "3"]) as (name, _command):
+            data = json.loads(
+                subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout
+            )[0]
+        host, config = data["HostConfig"], data["Config"]
+        assert host["NetworkMode"] == "none"
+        assert host["ReadonlyRootfs"] is True
+        assert host["CapDrop"] == ["ALL"]
+        assert host["SecurityOpt"] == ["no-new-privileges"]
+        assert host["Memory"] == 268_435_456
+        assert host["MemorySwap"] == 268_435_456
+        assert host["PidsLimit"] == 64
+        assert host["NanoCpus"] == 1_000_000_000
+        assert host["IpcMode"] == "none"
+        assert host["Privileged"] is False
+        assert host["Binds"] in (None, [])
+        assert config["User"] == "10001:10001"
+        assert config["Env"]
+        assert not any(e.startswith(("GITHUB_", "REGISTRY_", "ACTIONS_")) for e in config["Env"])
+        assert not container_exists(name), "the container must be removed when the block ends"
+
+
 class TestRefusals:
     def test_deploy__digest_mismatch(self, tmp_path, pushed_image, env):
         """The tag now points elsewhere than CI recorded: nothing runs."""
@@ -172,6 +200,8 @@ class TestMisbehaving:
         assert result["status"] == "timeout"
         assert result["reason"] == "killed after 3 s without finishing"
         assert result["exit_code"] is None
+        # Killed at the deadline, not at some later one: docker kill ends the attached start.
+        assert 3.0 <= result["duration"] < 8.0
 
     def test_deploy__non_zero_exit(self, tmp_path, misbehaving, env):
         status, result = run_deploy(tmp_path, misbehaving["fail"], env)

@@ -36,7 +36,7 @@ class TestJson:
         [
             (b'{"a": "\\ud800"}', "a string holds a lone UTF-16 surrogate"),
             (b'{"\\udfff": 1}', "a string holds a lone UTF-16 surrogate"),
-            (b'{"n": ' + b"1" * 5000 + b"}", "Exceeds the limit"),
+            (b'{"n": ' + b"1" * 5000 + b"}", r"not valid JSON \(an integer of more than 4,300 digits\)"),
             (b'{"n": NaN}', "NaN is not a JSON number"),
             (b'{"n": -Infinity}', "-Infinity is not a JSON number"),
             (b"[" + b"{}," * 1_000_001 + b"{}]", "more than 1,000,000 JSON objects and arrays"),
@@ -173,9 +173,9 @@ class TestOneSchema:
             folder = root / f"reports-py{version}"
             folder.mkdir(parents=True)
             shutil.copy(FIXTURES / "junit-pytest-misha-109-fail-skip.xml", folder / "junit.xml")
-            shutil.copy(FIXTURES / "coverage-py-7.12-branch-kibray-54files.xml", folder / "coverage.xml")
+            shutil.copy(FIXTURES / "coverage-py-misha-2.xml", folder / "coverage.xml")
         (root / "scan").mkdir()
-        shutil.copy(FIXTURES / "trivy-image-python39-trixie-flask-885vulns.json", root / "scan" / "trivy.json")
+        shutil.copy(FIXTURES / "trivy-distroless-python27.json.golden", root / "scan" / "trivy.json")
         return root
 
     def round_trip(self, report) -> None:
@@ -194,7 +194,9 @@ class TestOneSchema:
                 old.unlink()
             scan = scans[i % len(scans)]
             shutil.copy(scan, root / "scan" / ("trivy.sarif" if "sarif" in scan.name else "trivy.json"))
-            self.round_trip(collect(root, VERSIONS, head_sha="a" * 40, run_url="https://github.com/o/r/actions/runs/1"))
+            # One version is enough to carry each fixture; the other two add only time.
+            report = collect(root, ("3.12",), head_sha="a" * 40, run_url="https://github.com/o/r/actions/runs/1")
+            self.round_trip(report)
 
     def test_more_versions_and_problems_than_cd_takes__clamped(self, tmp_path):
         root = tmp_path / "artifacts"
@@ -250,3 +252,19 @@ class TestCdRefusesWhatCiNeverWrites:
         node[path[-1]] = value
         with pytest.raises(InputError, match=f"^report.json.{problem}"):
             from_dict(good)
+
+
+class TestAReadersBug:
+    def test_an_unexpected_error_in_one_reader__is_a_problem_and_the_rest_renders(self, tmp_path, monkeypatch):
+        from scripts import collect as collect_module
+
+        def broken(_path):
+            raise KeyError("a bug")
+
+        monkeypatch.setattr(collect_module, "parse_ruff", broken)
+        root = TestOneSchema().artifacts(tmp_path)
+        (root / "lint").mkdir()
+        (root / "lint" / "ruff.json").write_text("[]")
+        report = collect(root, VERSIONS)
+        assert Problem("lint", "could not read this input (KeyError: 'a bug')") in report.problems
+        assert len(report.tests) == 3

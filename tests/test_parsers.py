@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,7 @@ class TestJunit:
         ],
     )
     def test_parse_junit__malformed_real_files_name_file_and_problem(self, name, problem):
-        with pytest.raises(InputError) as exc:
+        with pytest.raises(InputError, match=re.escape(problem)) as exc:
             parse_junit(FIXTURES / name, "3.12")
         assert str(exc.value).startswith(f"{FIXTURES / name}: ")
         assert problem in str(exc.value)
@@ -347,7 +348,14 @@ class TestRuff:
         lint = parse_ruff(write(tmp_path, "r.json", json.dumps(data)))
         assert lint.rules[0].rule == "syntax-error"
 
-    @pytest.mark.parametrize("content", ['{"a": 1}', "[1]", "not json"])
-    def test_parse_ruff__rejects(self, tmp_path, content):
-        with pytest.raises(InputError):
+    @pytest.mark.parametrize(
+        ("content", "problem"),
+        [
+            ('{"a": 1}', "expected a JSON list of ruff findings"),
+            ("[1]", "a finding is not a JSON object"),
+            ("not json", r"not valid JSON \(Expecting value at line 1, column 1\)"),
+        ],
+    )
+    def test_parse_ruff__rejects(self, tmp_path, content, problem):
+        with pytest.raises(InputError, match=f"r.json: {problem}$"):
             parse_ruff(write(tmp_path, "r.json", content))

@@ -24,7 +24,7 @@ class TestImageRef:
         "bad", ["sample-app:latest", "ghcr.io", "ghcr.io/x:tag with space", "ghcr.io/x@sha256:short"]
     )
     def test_parse__rejects(self, bad):
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match=r"is not REGISTRY/REPOSITORY\[:TAG\]\[@DIGEST\]$"):
             ImageRef.parse(bad)
 
     def test_is_local__only_loopback_gets_plain_http(self):

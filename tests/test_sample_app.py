@@ -107,7 +107,7 @@ class TestBadInput:
 
     def test_parse_number__refuses_overlong_digit_strings(self):
         """Length is bounded, so a hostile argument cannot make the sum slow."""
-        with pytest.raises(cli.UsageError):
+        with pytest.raises(cli.UsageError, match=r"^not a number: '1{40}…'$"):
             cli.parse_number("1" * 1001)
 
 
@@ -138,7 +138,7 @@ class TestAsAUserRunsIt:
 def test_dunder_main__exits_with_mains_status(monkeypatch, capsys):
     """``python -m sample_app`` passes main()'s status to the interpreter."""
     monkeypatch.setattr(sys, "argv", ["sample_app", "2", "3"])
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match=r"^0$") as exc:
         runpy.run_module("sample_app", run_name="__main__", alter_sys=True)
     assert exc.value.code == 0
     assert capsys.readouterr().out == "5\n"

@@ -1,0 +1,255 @@
+"""Every decision the smoke deploy makes, in the fast suite: the registry is a local HTTP server that
+speaks the distribution API, docker is a fake CLI at the subprocess edge (tests/support/fake_docker).
+What must hold is checked from the outside: the docker commands that ran, the flags they carried,
+deploy.json, and what reached stdout. The real engine and registry are the docker-marked tests'."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from scripts import deploy
+from scripts.container import HARDENING
+from tests.support.fake_docker import FakeDocker
+from tests.support.oci_server import Server, image
+from tests.test_archive import CONFIG, classic, oci, sha
+
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+OTHER = "f" * 40
+# The hardening, written out here rather than read from the module under test.
+EXPECTED_FLAGS = [
+    "--pull=never",
+    "--network=none",
+    "--read-only",
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+    "--user=10001:10001",
+    "--memory=256m",
+    "--memory-swap=256m",
+    "--pids-limit=64",
+    "--cpus=1",
+    "--ipc=none",
+    "--log-driver=json-file",
+    "--log-opt=max-size=1m",
+    "--log-opt=max-file=1",
+]
+
+
+@pytest.fixture
+def registry():
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def docker(tmp_path, monkeypatch):
+    fake = FakeDocker(tmp_path / "fake-docker").install(monkeypatch)
+    fake.set(run={"stdout": "5\n", "exit": 0})
+    return fake
+
+
+def record(registry, digest: str, head: str = HEAD) -> dict:
+    return {"name": f"{registry.address}/o/r", "digest": digest, "head_sha": head, "tags": [f"sha-{head}"]}
+
+
+def run_deploy(tmp_path, data: dict, *extra: str, env: dict | None = None, head: str = HEAD) -> tuple[int, dict]:
+    image_json = tmp_path / "image.json"
+    image_json.write_text(json.dumps(data))
+    out = tmp_path / "deploy.json"
+    status = deploy.main(
+        ["--image-json", str(image_json), "--head-sha", head, "--out", str(out), *extra], env=env or {}
+    )
+    return status, json.loads(out.read_text())
+
+
+def create_call(docker) -> list[str]:
+    return next(call for call in docker.calls if call[0] == "create")
+
+
+class TestFromTheRegistry:
+    def test_success__resolved_verified_pulled_and_run_by_digest_hardened(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        status, result = run_deploy(tmp_path, record(registry, digest))
+        assert (status, result["status"], result["stdout"]) == (0, "success", "5\n")
+        pinned = f"{registry.address}/o/r@{digest}"
+        assert docker.commands() == ["pull", "create", "start", "inspect", "rm"]
+        assert docker.calls[0] == ["pull", "--quiet", pinned]
+        create = create_call(docker)
+        assert create[:2] == ["create", "--name"]
+        assert re.fullmatch(r"smoke-[0-9a-f]{12}", create[2])
+        assert create[3:] == [*EXPECTED_FLAGS, pinned, "2", "3"]
+        assert docker.calls[-1] == ["rm", "--force", create[2]]
+
+    def test_hardening__the_modules_flags_are_exactly_the_expected_ones(self):
+        assert ["--pull=never", *HARDENING] == EXPECTED_FLAGS
+
+    @pytest.mark.parametrize(
+        ("labels", "recorded", "problem"),
+        [
+            ({"org.opencontainers.image.revision": OTHER}, None, "label org.opencontainers.image.revision is 'ffff"),
+            ({}, None, "label org.opencontainers.image.revision is 'missing'"),
+            ({"org.opencontainers.image.revision": HEAD}, "sha256:" + "1" * 64, "the registry has sha256:"),
+        ],
+    )
+    def test_refused__nothing_is_pulled_or_run(self, tmp_path, registry, docker, labels, recorded, problem):
+        digest, _ = image(registry, labels, tag=f"sha-{HEAD}")
+        status, result = run_deploy(tmp_path, record(registry, recorded or digest))
+        assert (status, result["status"]) == (5, "refused")
+        assert problem in result["reason"]
+        assert docker.calls == []
+
+    def test_record_for_another_commit__refused(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        status, result = run_deploy(tmp_path, record(registry, digest, head=OTHER))
+        assert (status, result["status"]) == (5, "refused")
+        assert f"CI's record is for commit {OTHER[:12]}, not {HEAD[:12]}" in result["reason"]
+        assert docker.calls == []
+
+    def test_credentials_without_image_name__refused_before_any_request(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        env = {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
+        status, result = run_deploy(tmp_path, record(registry, digest), env=env)
+        assert (status, result["status"]) == (5, "refused")
+        assert "registry credentials are set but --image-name is not" in result["reason"]
+        assert registry.seen == []
+        assert docker.calls == []
+
+    def test_image_name_that_differs_from_the_record__refused(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        env = {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
+        status, result = run_deploy(
+            tmp_path, record(registry, digest), "--image-name", "ghcr.io/octo-org/sample-app", env=env
+        )
+        assert (status, result["status"]) == (5, "refused")
+        assert f"CI's record names {registry.address}/o/r, not ghcr.io/octo-org/sample-app" in result["reason"]
+        assert registry.seen == []
+
+    def test_credentials_go_to_a_throwaway_docker_config(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        env = {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
+        status, _ = run_deploy(tmp_path, record(registry, digest), "--image-name", f"{registry.address}/o/r", env=env)
+        assert status == 0
+        login = docker.calls[0]
+        assert login == ["login", "--username", "u", "--password-stdin", registry.address]
+        assert "p" not in login
+
+    def test_dry_run__verifies_and_runs_nothing(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        status, result = run_deploy(tmp_path, record(registry, digest), "--dry-run")
+        assert (status, result["status"]) == (0, "skipped")
+        assert docker.calls == []
+
+
+class TestOutcomes:
+    @pytest.fixture
+    def ready(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        return record(registry, digest)
+
+    @pytest.mark.parametrize(
+        ("run", "status", "reason"),
+        [
+            ({"stdout": "6\n", "exit": 0}, "failure", "printed '6', expected '5'"),
+            ({"stdout": "", "stderr": "boom", "exit": 3}, "failure", "exited with status 3"),
+        ],
+    )
+    def test_what_the_container_did(self, tmp_path, docker, ready, run, status, reason):
+        docker.set(run=run)
+        code, result = run_deploy(tmp_path, ready)
+        assert (code, result["status"], result["reason"]) == (6, status, reason)
+        assert docker.calls[-1][:2] == ["rm", "--force"]
+
+    def test_timeout__killed_at_the_deadline_not_later(self, tmp_path, docker, ready):
+        docker.set(run={"stdout": "", "exit": 0, "sleep": 30})
+        code, result = run_deploy(tmp_path, ready, "--timeout", "1")
+        assert (code, result["status"]) == (6, "timeout")
+        assert 1.0 <= result["duration"] < 5.0
+        assert "kill" in docker.commands()
+        assert docker.calls[-1][:2] == ["rm", "--force"]
+
+    def test_docker_refusing_to_create__a_failure_in_deploy_json(self, tmp_path, docker, ready):
+        docker.set(fail={"create": "Error response from daemon: no space left on device"})
+        code, result = run_deploy(tmp_path, ready)
+        assert (code, result["status"]) == (6, "failure")
+        assert result["reason"] == "docker create failed: Error response from daemon: no space left on device"
+
+    def test_output__relayed_with_workflow_commands_stopped(self, tmp_path, docker, ready, capsys):
+        docker.set(run={"stdout": "::add-mask::5\n::error::owned\n", "exit": 0})
+        run_deploy(tmp_path, ready)
+        out = capsys.readouterr().out.splitlines()
+        token = out[0].removeprefix("::stop-commands::")
+        assert re.fullmatch(r"[0-9a-f]{32}", token)
+        assert out[1:3] == ["::add-mask::5", "::error::owned"]
+        assert out[-1] == f"::{token}::"
+
+
+class TestForkArchive:
+    """In the fork's own CI run: the archive is believed only for what its own manifest says."""
+
+    def archive_record(self, digest: str) -> dict:
+        return {"name": "ghcr.io/octo-org/sample-app", "digest": digest, "head_sha": HEAD, "pushed": False}
+
+    def test_classic_store__runs_the_config_digest(self, tmp_path, docker):
+        config_id = f"sha256:{sha(CONFIG)}"
+        docker.set(ids={"img:tag": config_id})
+        status, result = run_deploy(tmp_path, self.archive_record(config_id), "--archive", str(classic(tmp_path)))
+        assert (status, result["status"]) == (0, "success"), result
+        assert create_call(docker)[-3:] == [config_id, "2", "3"]
+
+    def test_containerd_store__the_manifest_digest_is_accepted(self, tmp_path, docker):
+        path, manifest_digest = oci(tmp_path)
+        docker.set(ids={"img:tag": manifest_digest})
+        status, result = run_deploy(tmp_path, self.archive_record(f"sha256:{sha(CONFIG)}"), "--archive", str(path))
+        assert (status, result["status"]) == (0, "success"), result
+        assert create_call(docker)[-3:] == [manifest_digest, "2", "3"]
+
+    def test_engine_reporting_another_image__refused_before_running(self, tmp_path, docker):
+        config_id = f"sha256:{sha(CONFIG)}"
+        docker.set(ids={"img:tag": "sha256:" + "9" * 64})
+        status, result = run_deploy(tmp_path, self.archive_record(config_id), "--archive", str(classic(tmp_path)))
+        assert (status, result["status"]) == (5, "refused")
+        assert "the engine loaded sha256:9999" in result["reason"]
+        assert "create" not in docker.commands()
+
+    def test_archive_of_another_commit__refused_before_loading(self, tmp_path, docker):
+        config = json.dumps({"config": {"Labels": {"org.opencontainers.image.revision": OTHER}}}).encode()
+        path = classic(tmp_path, config)
+        status, result = run_deploy(tmp_path, self.archive_record(f"sha256:{sha(config)}"), "--archive", str(path))
+        assert (status, result["status"]) == (5, "refused")
+        assert "label org.opencontainers.image.revision is 'ffff" in result["reason"]
+        assert docker.calls == []
+
+    def test_record_naming_another_image__refused_before_loading(self, tmp_path, docker):
+        status, result = run_deploy(
+            tmp_path, self.archive_record("sha256:" + "1" * 64), "--archive", str(classic(tmp_path))
+        )
+        assert (status, result["status"]) == (5, "refused")
+        assert docker.calls == []
+
+
+class TestAlwaysAResult:
+    def test_malformed_head_sha__refused_and_written(self, tmp_path, docker):
+        status, result = run_deploy(tmp_path, {}, head="HEAD")
+        assert (status, result["status"]) == (5, "refused")
+        assert result["reason"] == "refused to run: --head-sha 'HEAD' is not a 40-character commit sha"
+
+    def test_image_json_with_a_huge_integer__refused_and_written(self, tmp_path, docker):
+        path = tmp_path / "image.json"
+        path.write_text('{"size": ' + "9" * 5000 + "}")
+        out = tmp_path / "deploy.json"
+        status = deploy.main(["--image-json", str(path), "--head-sha", HEAD, "--out", str(out)], env={})
+        result = json.loads(out.read_text())
+        assert (status, result["status"]) == (5, "refused")
+        assert "not valid JSON (an integer of more than 4,300 digits)" in result["reason"]
+
+    def test_an_unexpected_error__still_writes_deploy_json(self, tmp_path, docker, monkeypatch):
+        def broken(*_args, **_kwargs):
+            raise KeyError("surprise")
+
+        monkeypatch.setattr(deploy, "read_image", broken)
+        status, result = run_deploy(tmp_path, {})
+        assert (status, result["status"]) == (6, "failure")
+        assert result["reason"] == "internal error: KeyError: 'surprise'"
