@@ -31,8 +31,10 @@ def _int(attrs: dict[str, str], key: str) -> int | None:
 
 
 def _hit(value: str | None) -> bool:
-    """Covered: hits is a whole number above zero. Producers write "0", never "-1" or "NaN"."""
-    return value is not None and _NUMBER.match(value) is not None and value.strip("0") != ""
+    """Covered: hits is a whole number above zero in ASCII digits ("²" is a digit to isdigit()).
+    Producers write "0" for a missed line, never "-1" or "NaN". String methods only: this runs
+    once per line of a 5,000-file report."""
+    return bool(value) and value != "0" and value.isdigit() and value.isascii() and value.strip("0") != ""
 
 
 def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> Coverage:
@@ -58,7 +60,8 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
             current[0] += 1
             if _hit(attrs.get("hits")):
                 current[1] += 1
-            if attrs.get("branch", "").lower() == "true":
+            branch = attrs.get("branch")
+            if branch is not None and branch.lower() == "true":
                 match = _CONDITION.search(attrs.get("condition-coverage", ""))
                 if match:
                     valid = int(match.group(2))

@@ -24,19 +24,22 @@ ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 TARGET_MB = 300
 
+# VmHWM (the peak of this process's own memory map) rather than ru_maxrss, which Linux carries
+# over from the parent across fork and exec.
 READER = textwrap.dedent(
     """
-    import resource, sys, time
+    import re, sys, time
     sys.path.insert(0, {root!r})
     from pathlib import Path
     from scripts.errors import ScriptError
+    P = {path!r}
     started = time.monotonic()
     outcome = "read"
     try:
         {call}
     except ScriptError as exc:
-        outcome = "refused: " + str(exc).replace({path!r}, "FILE")[:90]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        outcome = "refused: " + (str(exc).replace(P, "FILE") if P else str(exc))[:90]
+    peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024
     print(f"{{peak:.0f}}\\t{{time.monotonic() - started:.2f}}\\t{{outcome}}")
     """
 )
@@ -124,7 +127,7 @@ class Endless(BaseHTTPRequestHandler):
 
 
 def run(call: str, path: str) -> str:
-    code = READER.format(root=str(ROOT), call=call.replace("P", repr(path)), path=path)
+    code = READER.format(root=str(ROOT), call=call, path=path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
     return done.stdout.strip() or f"0\t0\tcrashed: {done.stderr.strip().splitlines()[-1][:100]}"
 
