@@ -27,29 +27,29 @@ def lines(name: str) -> list[str]:
     return [x.strip() for x in re.split(r"[\n,]", inp(name)) if x.strip()]
 
 
-def output(**values: str) -> None:
-    with Path(ENV["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as out:
+def _append(variable: str, values: dict[str, str]) -> None:
+    """name=value lines in a runner file ($GITHUB_OUTPUT, $GITHUB_ENV), the heredoc form for
+    multi-line values, as the runner reads them."""
+    with Path(ENV[variable]).open("a", encoding="utf-8") as out:
         for key, value in values.items():
             if "\n" in value:
                 marker = f"EOF_{hashlib.sha256(value.encode()).hexdigest()[:12]}"
                 out.write(f"{key}<<{marker}\n{value}\n{marker}\n")
             else:
                 out.write(f"{key}={value}\n")
+
+
+def output(**values: str) -> None:
+    _append("GITHUB_OUTPUT", values)
+
+
+def set_env(**values: str) -> None:
+    _append("GITHUB_ENV", values)
 
 
 def add_path(directory: str | Path) -> None:
     with Path(ENV["GITHUB_PATH"]).open("a", encoding="utf-8") as out:
         out.write(f"{directory}\n")
-
-
-def set_env(**values: str) -> None:
-    with Path(ENV["GITHUB_ENV"]).open("a", encoding="utf-8") as out:
-        for key, value in values.items():
-            if "\n" in value:
-                marker = f"EOF_{hashlib.sha256(value.encode()).hexdigest()[:12]}"
-                out.write(f"{key}<<{marker}\n{value}\n{marker}\n")
-            else:
-                out.write(f"{key}={value}\n")
 
 
 def fail(message: str) -> None:
