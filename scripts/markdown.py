@@ -111,7 +111,7 @@ def safe_url(url: str, hosts: frozenset[str] | None = None) -> str:
     host = (parts.hostname or "").lower()
     if "@" in parts.netloc or not host:
         return ""
-    if parts.scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
+    if parts.scheme != "https" and host not in ("127.0.0.1", "localhost"):
         return ""
     if hosts is not None and host not in hosts:
         return ""

@@ -97,9 +97,10 @@ def compose(existing: str | None, name: str, content: str) -> str:
         blocks = [f"{begin(n)}\n{parts[n]}\n{end(n)}" for n in SECTIONS if n in parts]
         return MARKER + "\n" + "\n\n".join(blocks) + "\n"
 
-    # Shorten the section being written first; if the kept ones alone are already too long (a body
-    # from an older version, or edited by hand), shorten them too, so the limit holds whatever.
-    for section in [name, *(n for n in SECTIONS if n != name and n in parts)]:
+    # Over the limit: shorten the longest section first. Each workflow renders its own within its
+    # budget, so that is normally the one being written; a kept one that is too long (a body from
+    # an older version, or edited by hand) is cut instead of the fresh result.
+    for section in sorted(parts, key=lambda n: size(parts[n]), reverse=True):
         over = size(body()) - GITHUB_LIMIT
         if over <= 0:
             break

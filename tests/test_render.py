@@ -105,6 +105,86 @@ class TestEscaping:
         assert (md.link("t", url) == f"[t]({url})") is safe
 
 
+class TestExactEscaping:
+    """Expected output written out in full: an escape that is dropped, doubled or upper-cased shows."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('a & b < c > d " e', "a &amp; b &lt; c &gt; d &quot; e"),
+            ("&amp;", "&amp;amp;"),
+            ("* _ ` [ ] { } | ~ \\", "\\* \\_ \\` \\[ \\] \\{ \\} \\| \\~ \\\\"),
+            ("see https://x.io and www.y.io", "see https:/\u200b/x.io and www\u200b.y.io"),
+            ("FTP://x", "FTP:/\u200b/x"),
+            ("a\x1b[31mred\x1b[0m\tb\x00c", "ared b c"),
+            ("  many   spaces\nand\r\nlines  ", "many spaces and lines"),
+            ("", ""),
+        ],
+    )
+    def test_inline(self, text, shown):
+        assert md.inline(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "limit", "shown"),
+        [("abcdef", 6, "abcdef"), ("abcdefg", 6, "abcde…"), ("ab", 1, "…"), ("ab", 0, "…")],
+    )
+    def test_shorten__at_and_over_the_limit(self, text, limit, shown):
+        assert md.shorten(text, limit) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("plain", "`plain`"),
+            ("`start", "`` `start ``"),
+            ("end`", "`` end` ``"),
+            ("mid`dle", "``mid`dle``"),
+            ("", "`  `"),
+            ("a <!-- b", "`a <\u200b!-- b`"),
+            ("a\nb\tc", "`a b c`"),
+        ],
+    )
+    def test_code(self, text, shown):
+        assert md.code(text) == shown
+
+    def test_code__pipes_escaped_only_in_tables(self):
+        assert md.code("a|b", in_table=True) == "`a\\|b`"
+        assert md.code("a|b") == "`a|b`"
+
+    def test_code_block__exact(self):
+        assert md.code_block("a\r\nb\rc\td") == "```text\na\nb\nc    d\n```"
+        assert md.code_block("x <!-- y") == "```text\nx <\u200b!-- y\n```"
+        assert md.code_block("\x1b[31mred\x00\x1b[0m") == "```text\nred\n```"
+
+    def test_code_block__cut_at_exactly_the_limits(self):
+        assert md.code_block("a\nb", max_lines=2) == "```text\na\nb\n```"
+        assert md.code_block("a\nb\nc", max_lines=2) == "```text\n… 1 earlier lines cut …\nb\nc\n```"
+        assert md.code_block("abcd", max_chars=4) == "```text\nabcd\n```"
+        assert md.code_block("abcdef", max_chars=4) == "```text\n… 2 earlier characters cut …\ncdef\n```"
+
+    def test_table__exact(self):
+        assert md.table(["a", "b"], [["1", "2"], ["3", "4"]]) == "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+
+    @pytest.mark.parametrize(
+        ("url", "kept"),
+        [
+            ("http://127.0.0.1:5000/x", True),
+            ("http://localhost/x", True),
+            ("http://[::1]:8080/x", False),  # brackets are outside the plain-URL alphabet
+            ("http://127.0.0.2/x", False),
+            ("http://localhost.evil.example/x", False),
+            ("https://x.example:99999/", False),
+            ("https://x.example/a](b", False),
+            ("https:///nohost", False),
+        ],
+    )
+    def test_safe_url(self, url, kept):
+        assert md.safe_url(url) == (url if kept else "")
+
+    def test_link__text_is_escaped_and_shortened(self):
+        assert md.link("a*b" * 100, "https://x.example/", 5) == "[a\\*ba…](https://x.example/)"
+        assert md.link("a*b", "javascript:x") == "a\\*b"
+
+
 class TestReferencesAndInvisibles:
     """The bot posts what it renders: nothing in a report may become a cross-reference that GitHub
     writes into another issue, PR or commit, nor hide behind invisible characters."""
@@ -196,6 +276,59 @@ class TestSticky:
         assert cut.endswith("\n````" + sticky.CUT_NOTE)
         assert sticky.open_fence(cut.removesuffix(sticky.CUT_NOTE)) == ""
         assert len(cut) <= 300
+
+    def test_fit__cuts_at_the_last_whole_line_that_fits(self):
+        note = sticky.CUT_NOTE
+        text = "aaaa\nbbbb\ncccc\n" + "d" * 200
+        # room = budget - note - 1 (newline before a closing fence) - longest fence (none here)
+        assert sticky.fit(text, len(note) + 1 + 10) == "aaaa\nbbbb" + note
+        assert sticky.fit(text, len(note) + 1 + 9) == "aaaa" + note
+        assert sticky.fit(text, len(text)) == text
+        assert sticky.fit(text, len(note) - 1) == ""  # not even the note fits
+
+    def test_fit__keeps_room_to_close_the_fence(self):
+        note = sticky.CUT_NOTE
+        text = "````text\n" + "x\n" * 200
+        cut = sticky.fit(text, len(note) + 1 + 4 + 20)
+        assert cut == "````text\nx\nx\nx\nx\nx\n````" + note
+        assert len(cut) <= len(note) + 1 + 4 + 20
+
+    def test_fit__counted_by_the_measure_given(self):
+        note_bytes = len(sticky.CUT_NOTE.encode("utf-8"))
+        text = "é\n" * 100
+        cut = sticky.fit(text, note_bytes + 1 + 9, sticky.utf8_size)
+        assert cut == "é\né\né" + sticky.CUT_NOTE
+        assert sticky.utf8_size(cut) <= note_bytes + 1 + 9
+
+    def test_compose__section_content_loses_only_its_outer_newlines(self):
+        body = sticky.compose(None, "ci", "\n\n  line one\nline two  \n\n")
+        assert body == (
+            "<!-- sample-app-report -->\n<!-- sample-app-report:begin:ci -->\n  line one\nline two  \n"
+            "<!-- sample-app-report:end:ci -->\n"
+        )
+
+    def test_compose__both_sections_in_a_fixed_order(self):
+        body = sticky.compose(sticky.compose(None, "cd", "deployed"), "ci", "tested")
+        assert body == (
+            "<!-- sample-app-report -->\n"
+            "<!-- sample-app-report:begin:ci -->\ntested\n<!-- sample-app-report:end:ci -->\n\n"
+            "<!-- sample-app-report:begin:cd -->\ndeployed\n<!-- sample-app-report:end:cd -->\n"
+        )
+
+    def test_compose__a_body_exactly_at_the_limit_is_not_cut(self):
+        empty = sticky.compose(None, "ci", "")
+        room = 65_536 - len(empty)
+        body = sticky.compose(None, "ci", "x" * room)
+        assert len(body) == 65_536
+        assert "GitHub's comment limit" not in body
+        assert "GitHub's comment limit" in sticky.compose(None, "ci", "x" * (room + 1))
+
+    def test_compose__an_overlong_kept_section_is_cut_only_as_far_as_needed(self):
+        old = sticky.compose(None, "ci", "line\n" * 20_000)
+        body = sticky.compose(old, "cd", "deployed")
+        assert len(body) <= 65_536
+        assert len(body) > 65_536 - 10
+        assert sticky.sections(body)["cd"] == "deployed"
 
     @pytest.mark.parametrize(
         ("text", "open_"),
