@@ -276,3 +276,61 @@ class TestAReadersBug:
         report = collect(root, VERSIONS)
         assert Problem("lint", "could not read this input (KeyError: 'a bug')") in report.problems
         assert len(report.tests) == 3
+
+
+class TestSafexmlBounds:
+    """The bounds at their edges, with the whole message written out."""
+
+    def parse(self, path: Path) -> list[str]:
+        from scripts import safexml
+
+        seen: list[str] = []
+        safexml.parse(path, lambda name, _attrs: seen.append(name), lambda _name: None)
+        return seen
+
+    def test_depth__256_accepted_257_refused(self, tmp_path):
+        ok = write(tmp_path, "ok.xml", "<a>" * 256 + "</a>" * 256)
+        assert len(self.parse(ok)) == 256
+        deep = write(tmp_path, "deep.xml", "<a>" * 257 + "</a>" * 257)
+        with pytest.raises(InputError, match="x") as caught:
+            self.parse(deep)
+        assert str(caught.value) == f"{deep}: line 1: elements nested deeper than 256 levels"
+
+    @pytest.mark.parametrize(
+        "prefix",
+        [
+            "<r><a/><a/>",  # closed siblings leave the depth where it was
+            "<r><x><y/>",  # an end tag one level down returns to that level, not to the top
+        ],
+    )
+    def test_depth__counted_down_exactly_at_each_end_tag(self, tmp_path, prefix):
+        opened = prefix.count("<") - prefix.count("/>")
+        path = write(tmp_path, "x.xml", prefix + "<b>" * (257 - opened))
+        with pytest.raises(InputError, match="elements nested deeper than 256 levels"):
+            self.parse(path)
+
+    def test_unknown_encoding__message_names_it(self, tmp_path):
+        name = "x" * 150
+        path = write(tmp_path, "e.xml", f'<?xml version="1.0" encoding="{name}"?><a/>')
+        with pytest.raises(InputError, match="unsupported XML encoding") as caught:
+            self.parse(path)
+        assert str(caught.value) == f"{path}: unsupported XML encoding ({('unknown encoding: ' + name)[:100]})"
+
+    def test_a_handler_refusing_a_value__names_the_element(self, tmp_path):
+        from scripts import safexml
+
+        def start(name, _attrs):
+            raise ValueError("y" * 150)
+
+        path = write(tmp_path, "h.xml", "<" + "e" * 60 + "/>")
+        with pytest.raises(InputError, match="line 1") as caught:
+            safexml.parse(path, start, lambda _n: None)
+        assert str(caught.value) == f"{path}: line 1: <{'e' * 40}>: {'y' * 100}"
+
+    def test_doctype__refused_with_its_reason(self, tmp_path):
+        path = write(tmp_path, "d.xml", '<!DOCTYPE a SYSTEM "a.dtd"><a/>')
+        with pytest.raises(InputError, match="DOCTYPE") as caught:
+            self.parse(path)
+        assert str(caught.value) == (
+            f"{path}: line 1: DOCTYPE declarations are not accepted (entity expansion is refused)"
+        )
