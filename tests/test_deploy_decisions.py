@@ -6,7 +6,9 @@ deploy.json, and what reached stdout. The real engine and registry are the docke
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -134,7 +136,10 @@ class TestFromTheRegistry:
         assert status == 0
         login = docker.calls[0]
         assert login == ["login", "--username", "u", "--password-stdin", registry.address]
-        assert "p" not in login
+        assert docker.login["stdin"] == "p"
+        # a throw-away config, gone after the deploy: no credential outlives the run
+        assert "deploy-docker-config-" in docker.login["docker_config"]
+        assert not Path(docker.login["docker_config"]).exists()
 
     def test_dry_run__verifies_and_runs_nothing(self, tmp_path, registry, docker):
         digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
@@ -253,3 +258,86 @@ class TestAlwaysAResult:
         status, result = run_deploy(tmp_path, {})
         assert (status, result["status"]) == (6, "failure")
         assert result["reason"] == "internal error: KeyError: 'surprise'"
+
+
+class TestContainerEdge:
+    """scripts.container against the fake CLI: messages, limits and clean-up written out."""
+
+    def test_docker_failing__its_last_stderr_line_cut_to_300(self, docker):
+        from scripts import container
+        from scripts.errors import DeployError
+
+        docker.set(fail={"pull": "first line\n" + "e" * 400})
+        with pytest.raises(DeployError, match=r"^docker pull failed: ") as caught:
+            container.docker("pull", "x")
+        assert str(caught.value) == "docker pull failed: " + "e" * 300
+
+    def test_docker_failing_silently__says_so(self, docker):
+        from scripts import container
+        from scripts.errors import DeployError
+
+        docker.set(fail={"pull": ""})
+        with pytest.raises(DeployError, match=r"^docker pull failed: no message$"):
+            container.docker("pull", "x")
+
+    def test_docker_missing__one_line(self, monkeypatch):
+        from scripts import container
+        from scripts.errors import DeployError
+
+        monkeypatch.setenv("PATH", "/nonexistent")
+        with pytest.raises(DeployError, match=r"^docker is not installed$"):
+            container.docker("version")
+
+    def test_docker_hanging__named_with_its_deadline(self, docker):
+        from scripts import container
+        from scripts.errors import DeployError
+
+        docker.set(run={"sleep": 5})
+        with pytest.raises(DeployError, match=r"^docker start did not finish within 1 s$"):
+            container.docker("start", "--attach", "x", timeout=1)
+
+    def test_docker__input_and_environment_reach_the_cli(self, docker, tmp_path):
+        from scripts import container
+
+        config = str(tmp_path / "cfg")
+        done = container.docker(
+            "login", "--password-stdin", "r", stdin="secret", env={**os.environ, "DOCKER_CONFIG": config}
+        )
+        assert done.stdout == "Login Succeeded\n"
+        assert docker.calls == [["login", "--password-stdin", "r"]]
+        assert docker.login == {"stdin": "secret", "docker_config": config}
+
+    def test_run__both_streams_kept_and_decoded(self, docker):
+        from scripts import container
+
+        docker.set(run={"stdout": "out\u00e9\n", "stderr": "err\n", "exit": 4})
+        result = container.run("img", ["1"], timeout=10)
+        assert (result.stdout, result.stderr, result.exit_code, result.timed_out) == ("out\u00e9\n", "err\n", 4, False)
+        assert (result.stdout_bytes, result.stderr_bytes) == (len("out\u00e9\n".encode()), 4)
+        assert docker.calls[1] == ["start", "--attach", result.command[3]]
+        assert docker.calls[2] == ["inspect", "--format", "{{.State.ExitCode}}", result.command[3]]
+
+    def test_run__a_flood_is_cut_to_the_last_64_kib_and_counted(self, docker):
+        from scripts import container
+
+        flood = "".join(f"{i:07d}\n" for i in range(100_000))  # 800,000 bytes
+        docker.set(run={"stdout": flood, "exit": 0})
+        result = container.run("img", [], timeout=30)
+        assert result.stdout_bytes == 800_000
+        assert result.stdout == flood[-65_536:]
+
+    def test_run__killed_at_the_timeout(self, docker):
+        from scripts import container
+
+        docker.set(run={"sleep": 30})
+        result = container.run("img", [], timeout=0.5)
+        assert (result.timed_out, result.exit_code) == (True, None)
+        assert ["kill", result.command[3]] in docker.calls
+        assert docker.calls[-1] == ["rm", "--force", result.command[3]]
+
+    def test_keep_for_debugging(self, docker, monkeypatch):
+        from scripts import container
+
+        monkeypatch.setenv("DEPLOY_KEEP_CONTAINER", "1")
+        container.run("img", [], timeout=10)
+        assert "rm" not in docker.commands()

@@ -28,7 +28,9 @@ if command in state.get("fail", {{}}):
     print(state["fail"][command], file=sys.stderr)
     sys.exit(1)
 if command == "login":
-    sys.stdin.read()
+    # What a test can check: the password arrived on stdin, and which DOCKER_CONFIG was used.
+    seen = {{"stdin": sys.stdin.read(), "docker_config": os.environ.get("DOCKER_CONFIG", "")}}
+    open(os.environ["FAKE_DOCKER_STATE"] + ".login", "w").write(json.dumps(seen))
     print("Login Succeeded")
 elif command == "pull":
     print(args[-1])
@@ -101,6 +103,12 @@ class FakeDocker:
         if not self.log_file.exists():
             return []
         return [json.loads(line) for line in self.log_file.read_text().splitlines()]
+
+    @property
+    def login(self) -> dict:
+        """What the last `docker login` received: its stdin and DOCKER_CONFIG."""
+        path = Path(f"{self.state_file}.login")
+        return json.loads(path.read_text()) if path.exists() else {}
 
     def commands(self) -> list[str]:
         return [" ".join(call[:2]) if call[:1] == ["image"] else call[0] for call in self.calls]
