@@ -290,3 +290,75 @@ class TestBoundedReads:
             assert 0.8 < time.monotonic() - started < 10
         finally:
             trickle.stop()
+
+
+class TestTokenExchange:
+    def test_bearer__service_and_scope_passed_basic_credentials_to_the_token_and_the_token_back(self, server):
+        import base64
+
+        manifest_digest, _ = image(server)
+        realm = f'Bearer realm="http://{server.address}/token",service="svc",scope="repository:o/r:pull"'
+        server.routes["/token"] = (200, {}, b'{"access_token": "tok"}')
+        # First answer: a challenge; then the manifest (routes are per path, so swap after the first).
+        challenge = (401, {"WWW-Authenticate": realm}, b"{}")
+        served = server.routes["/v2/o/r/manifests/v1"]
+        server.routes["/v2/o/r/manifests/v1"] = challenge
+        client = RegistryClient(server.address, "user", "pass", backoff=0.0, retries=0)
+        with pytest.raises(ApiError, match=r"authentication failed \(401\)"):
+            client.digest(ref(server))
+        token_calls = [i for i, seen in enumerate(server.seen) if seen.startswith("GET /token")]
+        assert server.seen[token_calls[0]] == "GET /token?service=svc&scope=repository%3Ao%2Fr%3Apull"
+        basic = "Basic " + base64.b64encode(b"user:pass").decode()
+        assert server.headers[token_calls[0]]["Authorization"] == basic
+        assert server.headers[-1]["Authorization"] == "Bearer tok"
+        server.routes["/v2/o/r/manifests/v1"] = served
+        assert client.digest(ref(server)) == manifest_digest
+
+    def test_bearer__scope_defaults_to_the_repository_pull(self, server):
+        realm = f'Bearer realm="http://{server.address}/token"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": realm}, b"{}")
+        server.routes["/token"] = (200, {}, b'{"token": "t"}')
+        with pytest.raises(ApiError, match=r"authentication failed"):
+            RegistryClient(server.address, backoff=0.0, retries=0).digest(ref(server))
+        assert "GET /token?service=&scope=repository%3Ao%2Fr%3Apull" in server.seen
+
+    @pytest.mark.parametrize(("status", "word"), [(401, "401"), (403, "403")])
+    def test_token_refused__names_the_realm_and_status(self, server, status, word):
+        realm_url = f"http://{server.address}/token"
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": f'Bearer realm="{realm_url}"'}, b"{}")
+        server.routes["/token"] = (status, {}, b"{}")
+        with pytest.raises(ApiError, match="token refused") as caught:
+            client(server).digest(ref(server))
+        assert (
+            str(caught.value)
+            == f"registry {server.address}: token refused by {realm_url} ({word}): check the credentials"
+        )
+
+    def test_realm_named_with_a_user_part__one_line(self, server):
+        realm = "https://user@" + "h" * 120 + "/token"
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": f'Bearer realm="{realm}"'}, b"{}")
+        with pytest.raises(ApiError, match="usable realm") as caught:
+            client(server).digest(ref(server))
+        assert str(caught.value) == f"registry {server.address}: Bearer challenge without a usable realm"
+
+    def test_plain_http_realm__shown_cut_to_100(self, server):
+        realm = "http://" + "h" * 120 + ".example/token"
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": f'Bearer realm="{realm}"'}, b"{}")
+        with pytest.raises(ApiError, match="plain-HTTP realm") as caught:
+            client(server).digest(ref(server))
+        assert str(caught.value) == (
+            f"registry {server.address}: refusing to send credentials to a plain-HTTP realm {realm[:100]}"
+        )
+
+    def test_another_hosts_realm__host_shown_cut_to_100(self, server):
+        host = "h" * 120 + ".example"
+        server.routes["/v2/o/r/manifests/v1"] = (
+            401,
+            {"WWW-Authenticate": f'Bearer realm="https://{host}/token"'},
+            b"{}",
+        )
+        with pytest.raises(ApiError, match="another host") as caught:
+            client(server).digest(ref(server))
+        assert str(caught.value) == (
+            f"registry {server.address}: refusing to send credentials to another host's realm ({host[:100]})"
+        )

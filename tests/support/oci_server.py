@@ -21,6 +21,7 @@ class Server:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.seen: list[str] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in the order of seen
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +30,7 @@ class Server:
 
             def _serve(self) -> None:
                 server.seen.append(f"{self.command} {self.path}")
+                server.headers.append(dict(self.headers))
                 status, headers, body = server.routes.get(self.path.split("?")[0], (404, {}, b"{}"))
                 self.send_response(status)
                 for key, value in headers.items():

@@ -1,0 +1,82 @@
+"""Every CLI's --help says what each option is for: the phrases are written out here, since --help
+is how a user on a laptop finds the commands (README: 'every script answers --help')."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts import comment, deploy
+
+HELP = {
+    comment: [
+        "usage: python -m scripts.comment",
+        "--repo REPO OWNER/NAME of the base repository",
+        "--pr PR PR number; trusted only when the API confirms --head-sha",
+        "--head-sha HEAD_SHA the commit CI ran on (workflow_run.head_sha)",
+        "--head-owner HEAD_OWNER owner of the PR's head repository (a fork's owner for fork PRs)",
+        "--head-branch HEAD_BRANCH the PR's head branch",
+        "--body-file BODY_FILE markdown to put in the section (e.g. OUT/comment.md)",
+        "--report REPORT report.json to render here (the safe way for fork PRs)",
+        "--deploy DEPLOY deploy.json from scripts.deploy (fills the cd section)",
+        "--deploy-source {cd,fork-ci} with --deploy: who ran it; fork-ci (a fork's own CI run) is marked in the comment as its word",
+        "--section {ci,cd} section to write (default: cd for --deploy, else ci)",
+        "--run-id RUN_ID CI run whose artifacts to link (with --report)",
+        "--author AUTHOR login the token comments as (default: asked of the API)",
+        "--dry-run print the body and what would be done; write nothing",
+        "Write the one sticky PR comment",
+    ],
+    deploy: [
+        "usage: python -m scripts.deploy",
+        "--image-json IMAGE_JSON image/image.json from CI's image job",
+        "--head-sha HEAD_SHA workflow_run.head_sha: the commit CI ran on",
+        "--ref REF tag to resolve (default: NAME:sha-HEAD_SHA from image.json)",
+        "--image-name IMAGE_NAME REGISTRY/OWNER/NAME the image must have (from trusted context; image.json's name must match)",
+        "--archive ARCHIVE docker save archive to load instead of pulling (fork PRs)",
+        "--out OUT where to write deploy.json",
+        "--timeout TIMEOUT seconds before the container is killed (default 60)",
+        "--expect EXPECT stdout expected of the smoke command (default 5)",
+        "--dry-run resolve and verify only; pull and run nothing",
+        "args arguments for the service (default: 2 3)",
+        "Smoke deploy: pin the image CI built to its digest",
+    ],
+}
+
+
+@pytest.mark.parametrize("module", list(HELP), ids=lambda m: m.__name__)
+def test_help__names_every_option_and_what_it_is_for(module, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit, match=r"^0$"):
+        module.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    missing = [phrase for phrase in HELP[module] if phrase not in shown]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "error"),
+    [
+        (comment, ["--body-file", "x"], "the following arguments are required: --repo"),
+        (comment, ["--repo", "o/r"], "one of the arguments --body-file --report --deploy is required"),
+        (
+            comment,
+            ["--repo", "o/r", "--deploy", "d", "--deploy-source", "ci"],
+            "argument --deploy-source: invalid choice: 'ci'",
+        ),
+        (deploy, ["--head-sha", "x"], "the following arguments are required: --image-json"),
+        (deploy, ["--image-json", "x"], "the following arguments are required: --head-sha"),
+    ],
+)
+def test_usage_errors__exit_2_naming_the_argument(module, argv, error, capsys):
+    with pytest.raises(SystemExit, match=r"^2$"):
+        module.main(argv)
+    assert error in capsys.readouterr().err
+
+
+def test_deploy_defaults__timeout_60_expect_5_args_2_3():
+    args = deploy.build_parser().parse_args(["--image-json", "i", "--head-sha", "h"])
+    assert (args.timeout, args.expect, args.args, args.dry_run, args.out) == (60.0, "5", ["2", "3"], False, None)
+
+
+def test_comment_defaults():
+    args = comment.build_parser().parse_args(["--repo", "o/r", "--deploy", "d"])
+    assert (args.head_sha, args.deploy_source, args.section, args.dry_run, args.pr) == ("", "cd", None, False, None)
