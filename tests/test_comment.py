@@ -320,3 +320,81 @@ class TestOther:
         fake.fault("POST", r"/graphql$", 400, {"message": "nope"}, times=5)
         assert run(env, *ci(body())) == 0
         assert len(fake.comments_on(REPO, 7)) == 1
+
+
+class TestInputsExactly:
+    """What comment reads, at its limits, with the whole message written out."""
+
+    def test_deploy_json__256_kib_at_most_and_errors_name_the_file(self, fake, env, tmp_path, capsys):
+        deploy = tmp_path / "deploy.json"
+        deploy.write_text('{"status": "success", "reason": "' + "r" * (256 * 1024 - 35) + '"}')
+        assert deploy.stat().st_size == 256 * 1024
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy)) == 3  # reason over 1000 chars
+        assert capsys.readouterr().err == f"comment: error: {deploy}.reason: longer than 1000 characters\n"
+        deploy.write_text(deploy.read_text() + " ")
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--deploy", str(deploy)) == 3
+        assert capsys.readouterr().err == (
+            f"comment: error: {deploy}: {256 * 1024 + 1:,} bytes is over the {256 * 1024:,}-byte limit\n"
+        )
+
+    def test_report_json__16_mib_at_most(self, fake, env, tmp_path, capsys):
+        report = tmp_path / "report.json"
+        report.write_bytes(b" " * (16 * 1024 * 1024 + 1))
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--report", str(report)) == 3
+        assert capsys.readouterr().err == (
+            f"comment: error: {report}: {16 * 1024 * 1024 + 1:,} bytes is over the {16 * 1024 * 1024:,}-byte limit\n"
+        )
+
+    def test_report_json__errors_name_the_file_and_field(self, fake, env, tmp_path, capsys):
+        report = tmp_path / "report.json"
+        report.write_text('{"schema_version": 1, "coverage_threshold": -1}')
+        assert run(env, "--pr", "7", "--head-sha", SHA, "--report", str(report)) == 3
+        assert capsys.readouterr().err == f"comment: error: {report}.coverage_threshold: out of range\n"
+
+    def test_report_json__the_package_link_comes_from_the_server_and_repository(self, fake, env, tmp_path):
+        from scripts.model import Image, Report, to_dict
+
+        image = Image("ghcr.io/octo-org/sample-app", "sha256:" + "d" * 64, SHA, pushed=True)
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(Report(python_versions=("3.12",), image=image))))
+        assert (
+            run(
+                {**env, "GITHUB_SERVER_URL": "https://ghe.example"},
+                "--pr",
+                "7",
+                "--head-sha",
+                SHA,
+                "--report",
+                str(report),
+            )
+            == 0
+        )
+        [made] = fake.comments_on(REPO, 7)
+        assert (
+            "[ghcr.io/octo-org/sample-app](https://ghe.example/octo-org/sample-app/pkgs/container/sample-app)"
+            in made["body"]
+        )
+        assert "/actions/runs/" not in made["body"]  # no --run-id: no run link at all
+
+    def test_body_file__not_utf8_is_one_line(self, fake, env, tmp_path, capsys):
+        path = tmp_path / "comment.md"
+        path.write_bytes(b"\xff\xfe bad")
+        assert run(env, *ci(str(path))) == 3
+        assert capsys.readouterr().err == f"comment: error: {path}: not UTF-8 text\n"
+
+    def test_body_file__markers_defanged_exactly(self, fake, env, body):
+        assert run(env, *ci(body("a <!-- b"))) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert sticky.sections(made["body"])["ci"] == "a <\u200b!-- b"
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["--head-owner", "octo-org", "--head-sha", SHA],
+            ["--head-branch", "feature/x", "--head-sha", SHA],
+            ["--head-owner", "octo-org", "--head-branch", "feature/x"],
+        ],
+    )
+    def test_head_lookup__owner_branch_and_sha_go_together(self, fake, env, body, capsys, argv):
+        assert run(env, *argv, "--body-file", body()) == 1
+        assert capsys.readouterr().err == "comment: error: --head-owner, --head-branch and --head-sha go together\n"
