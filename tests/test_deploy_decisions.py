@@ -341,3 +341,47 @@ class TestContainerEdge:
         monkeypatch.setenv("DEPLOY_KEEP_CONTAINER", "1")
         container.run("img", [], timeout=10)
         assert "rm" not in docker.commands()
+
+
+class TestWhatDeploySays:
+    @pytest.fixture
+    def ready(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        return record(registry, digest)
+
+    def test_success__its_lines_on_stderr_and_the_output_on_stdout(self, tmp_path, docker, ready, capsys):
+        status, result = run_deploy(tmp_path, ready)
+        out, err = capsys.readouterr()
+        assert status == 0
+        assert err.splitlines()[0] == "deploy: success: 2 3 printed 5 as expected"
+        assert err.splitlines()[1] == f"deploy: ran {result['command']}"
+        assert out.splitlines()[1] == "5"
+        assert (result["expected_output"], result["exit_code"]) == ("5", 0)
+
+    def test_long_output__kept_tail_and_said_how_much(self, tmp_path, docker, ready):
+        docker.set(run={"stdout": "o" * 5000, "stderr": "e" * 4500, "exit": 0})
+        status, result = run_deploy(tmp_path, ready)
+        assert status == 6
+        assert result["stdout"] == "o" * 4000
+        assert result["stderr"] == "e" * 4000
+        assert result["reason"] == (
+            "printed 'oooooooooooooooooooooooooooooooooooooooo', expected '5'"
+            " (printed 5,000 bytes; the last 4,000 are kept) (stderr: 4,500 bytes; the last 4,000 are kept)"
+        )
+
+    def test_expect_and_args__taken_from_the_command_line(self, tmp_path, docker, ready):
+        docker.set(run={"stdout": "9\n", "exit": 0})
+        status, result = run_deploy(tmp_path, ready, "--expect", "9", "4", "5")
+        assert (status, result["status"], result["reason"]) == (0, "success", "4 5 printed 9 as expected")
+        assert create_call(docker)[-2:] == ["4", "5"]
+
+    def test_ref__resolves_the_tag_given(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag="release")
+        status, result = run_deploy(tmp_path, record(registry, digest), "--ref", f"{registry.address}/o/r:release")
+        assert (status, result["status"]) == (0, "success")
+        assert "GET /v2/o/r/manifests/release" in registry.seen
+
+    def test_registry_failure__a_failure_not_a_refusal(self, tmp_path, registry, docker):
+        status, result = run_deploy(tmp_path, record(registry, "sha256:" + "1" * 64))
+        assert (status, result["status"]) == (6, "failure")
+        assert result["reason"] == f"registry {registry.address}: not found (404): o/r/manifests/sha-{HEAD}"
