@@ -385,3 +385,52 @@ class TestWhatDeploySays:
         status, result = run_deploy(tmp_path, record(registry, "sha256:" + "1" * 64))
         assert (status, result["status"]) == (6, "failure")
         assert result["reason"] == f"registry {registry.address}: not found (404): o/r/manifests/sha-{HEAD}"
+
+
+class TestCredentialsAndRecord:
+    @pytest.fixture
+    def private(self, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        registry.basic = "ci:s3cret"
+        return record(registry, digest)
+
+    def test_private_registry__credentials_from_the_environment_reach_it(self, tmp_path, registry, docker, private):
+        env = {"REGISTRY_USERNAME": "ci", "REGISTRY_PASSWORD": "s3cret"}
+        status, result = run_deploy(tmp_path, private, "--image-name", private["name"], env=env)
+        assert (status, result["status"]) == (0, "success"), result
+
+    def test_private_registry__without_credentials_one_line(self, tmp_path, registry, docker, private):
+        status, result = run_deploy(tmp_path, private)
+        assert (status, result["status"]) == (6, "failure")
+        assert result["reason"] == (
+            f"registry {registry.address}: needs credentials (set REGISTRY_USERNAME and REGISTRY_PASSWORD)"
+        )
+
+    def test_failures_keep_what_was_resolved(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        docker.set(fail={"create": "boom"})
+        _, result = run_deploy(tmp_path, record(registry, digest))
+        assert (result["status"], result["image"], result["digest"]) == (
+            "failure",
+            f"{registry.address}/o/r@{digest}",
+            digest,
+        )
+
+    def test_dry_run__says_what_it_would_run(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        _, result = run_deploy(tmp_path, record(registry, digest), "--dry-run", "7", "8")
+        pinned = f"{registry.address}/o/r@{digest}"
+        assert (result["reason"], result["image"], result["digest"]) == (
+            f"dry run: verified {pinned}; would run it with 7 8",
+            pinned,
+            digest,
+        )
+
+    def test_deploy_json__written_where_asked_folders_made_indented_by_one(self, tmp_path, registry, docker):
+        image_json = tmp_path / "image.json"
+        image_json.write_text("{}")
+        out = tmp_path / "a" / "b" / "deploy.json"
+        assert deploy.main(["--image-json", str(image_json), "--head-sha", HEAD, "--out", str(out)], env={}) == 5
+        text = out.read_text(encoding="utf-8")
+        assert text.startswith('{\n "status": "refused",\n "reason": ')
+        assert text.endswith("\n}\n")

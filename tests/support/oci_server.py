@@ -3,6 +3,7 @@ including what real registries sometimes send (odd challenges, wrong digests, hu
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -22,6 +23,7 @@ class Server:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.seen: list[str] = []
         self.headers: list[dict[str, str]] = []  # each request's headers, in the order of seen
+        self.basic: str | None = None  # "user:pass": answer 401 Basic to any other Authorization
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,6 +33,16 @@ class Server:
             def _serve(self) -> None:
                 server.seen.append(f"{self.command} {self.path}")
                 server.headers.append(dict(self.headers))
+                if server.basic is not None:
+                    expected = "Basic " + base64.b64encode(server.basic.encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                        self.send_header("Content-Length", "2")
+                        self.end_headers()
+                        if self.command != "HEAD":
+                            self.wfile.write(b"{}")
+                        return
                 status, headers, body = server.routes.get(self.path.split("?")[0], (404, {}, b"{}"))
                 self.send_response(status)
                 for key, value in headers.items():
