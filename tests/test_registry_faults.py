@@ -362,3 +362,73 @@ class TestTokenExchange:
         assert str(caught.value) == (
             f"registry {server.address}: refusing to send credentials to another host's realm ({host[:100]})"
         )
+
+
+class TestResolveExactly:
+    def serve(self, server, path: str, body: bytes, content_type: str = "") -> str:
+        headers = {"Content-Type": content_type} if content_type else {}
+        server.routes[f"/v2/o/r/{path}"] = (200, headers, body)
+        return digest(body)
+
+    def platform_image(self, server, arch: str) -> tuple[str, str]:
+        config = json.dumps({"config": {"Labels": {"arch": arch}}}).encode()
+        self.serve(server, f"blobs/{digest(config)}", config)
+        manifest = json.dumps({"mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}).encode()
+        self.serve(server, f"manifests/{digest(manifest)}", manifest)
+        return digest(manifest), digest(config)
+
+    def test_index__the_linux_amd64_manifest_and_its_labels(self, server):
+        arm, _ = self.platform_image(server, "arm64")
+        amd, amd_config = self.platform_image(server, "amd64")
+        index = json.dumps(
+            {
+                "manifests": [
+                    {"digest": arm, "platform": {"os": "linux", "architecture": "arm64"}},
+                    {"digest": amd, "platform": {"os": "linux", "architecture": "amd64"}},
+                ]
+            }
+        ).encode()
+        # No mediaType in the body: the Content-Type header (with parameters) says it is an index.
+        index_digest = self.serve(server, "manifests/v1", index, INDEX_TYPES[0] + "; charset=utf-8")
+        self.serve(server, f"manifests/{index_digest}", index, INDEX_TYPES[0])
+        resolved = client(server).resolve(ref(server))
+        assert (resolved.digest, resolved.media_type, resolved.manifest_digest, resolved.config_digest) == (
+            index_digest,
+            INDEX_TYPES[0],
+            amd,
+            amd_config,
+        )
+        assert resolved.labels == {"arch": "amd64"}
+
+    def test_requests__accept_the_manifest_types_and_any_blob(self, server):
+        image(server)
+        client(server).resolve(ref(server))
+        manifest_gets = [h for s, h in zip(server.seen, server.headers, strict=True) if "/manifests/" in s]
+        blob_gets = [h for s, h in zip(server.seen, server.headers, strict=True) if "/blobs/" in s]
+        assert {h["Accept"] for h in manifest_gets} == {
+            "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json,"
+            " application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+        }
+        assert [h["Accept"] for h in blob_gets] == ["*/*"]
+
+    def test_declared_length_exactly_at_the_cap__read(self, server):
+        from scripts.registry import MAX_CONFIG
+
+        config = json.dumps({"config": {"Labels": {"a": "b"}}}).encode()
+        config = config + b" " * (MAX_CONFIG - len(config))
+        manifest = json.dumps({"mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}).encode()
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        for reference in ("v1", digest(manifest)):
+            server.routes[f"/v2/o/r/manifests/{reference}"] = (200, {}, manifest)
+        assert client(server).resolve(ref(server)).labels == {"a": "b"}
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config + b" ")
+        with pytest.raises(ApiError, match=f"body of {MAX_CONFIG + 1:,} bytes is over the {MAX_CONFIG:,}-byte limit"):
+            client(server).resolve(ref(server))
+
+    @pytest.mark.parametrize("answer", [b"[]", b'"tok"', b'{"token": 5}', b'{"token": ""}'])
+    def test_token_answer_without_a_token_string__one_line(self, server, answer):
+        realm = f'Bearer realm="http://{server.address}/token"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": realm}, b"{}")
+        server.routes["/token"] = (200, {}, answer)
+        with pytest.raises(ApiError, match=r"token endpoint sent no token$"):
+            client(server).digest(ref(server))
