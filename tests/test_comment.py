@@ -398,3 +398,59 @@ class TestInputsExactly:
     def test_head_lookup__owner_branch_and_sha_go_together(self, fake, env, body, capsys, argv):
         assert run(env, *argv, "--body-file", body()) == 1
         assert capsys.readouterr().err == "comment: error: --head-owner, --head-branch and --head-sha go together\n"
+
+
+class TestUsageExactly:
+    @pytest.mark.parametrize(
+        ("argv", "code", "line"),
+        [
+            (
+                ["--body-file", "b"],
+                1,
+                "comment: error: give --pr, or --head-owner with --head-branch, to name the pull request",
+            ),
+            (
+                ["--pr", "7", "--body-file", "b"],
+                1,
+                "comment: error: --head-sha is required: a PR number is trusted only when its head commit matches",
+            ),
+            (
+                ["--pr", "7", "--head-sha", SHA, "--body-file", "b", "--run-id", "1"],
+                1,
+                "comment: error: --run-id goes with --report",
+            ),
+            (
+                ["--pr", "7", "--head-sha", SHA, "--body-file", "b", "--deploy-source", "fork-ci"],
+                1,
+                "comment: error: --deploy-source goes with --deploy",
+            ),
+            (
+                ["--pr", "7", "--head-sha", "x" * 80, "--body-file", "b"],
+                5,
+                f"comment: refused: --head-sha {'x' * 60!r} is not a 40-character commit sha",
+            ),
+        ],
+    )
+    def test_misuse__one_line_and_its_exit_status(self, fake, env, capsys, argv, code, line):
+        assert run(env, *argv) == code
+        assert capsys.readouterr().err == line + "\n"
+        assert writes(fake) == []
+
+    def test_dry_run_without_a_token__prints_the_body_and_what_it_would_do(self, tmp_path, capsys):
+        from scripts.model import Report, to_dict
+
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(Report(python_versions=("3.12",)))))
+        argv = ["--pr", "7", "--head-sha", SHA, "--report", str(report), "--run-id", "9", "--dry-run"]
+        assert run({"GITHUB_SERVER_URL": "https://ghe.example/"}, *argv) == 0
+        out, err = capsys.readouterr()
+        assert out.startswith("<!-- sample-app-report -->\n<!-- sample-app-report:begin:ci -->\n")
+        assert "[artifacts of this run](https://ghe.example/octo-org/sample-app/actions/runs/9#artifacts)" in out
+        assert err == "comment: dry run, no GITHUB_TOKEN: would write the ci section on octo-org/sample-app\n"
+
+    def test_a_pr_number_the_api_contradicts__ignored_with_a_warning(self, fake, env, body, capsys):
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", SHA, "--pr", "3"]
+        assert run(env, *argv, "--body-file", body()) == 0
+        err = capsys.readouterr().err
+        assert "comment: warning: ignored PR number 3 (the API says the head commit belongs to #7)\n" in err
+        assert err.endswith(f"comment: created the ci section on #7 {fake.comments_on(REPO, 7)[0]['html_url']}\n")
