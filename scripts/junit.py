@@ -1,20 +1,38 @@
 """JUnit XML (pytest, unittest, jest, surefire, bazel, ...) -> TestRun. Pure: a path in, a model out.
 
 Counts come from the <testcase> elements, never from the header attributes, which real
-producers get wrong (PyGithub's own report says tests=1623 over 1008 cases).
+producers get wrong (PyGithub's own report says tests=1623 over 1008 cases). Only a file with no
+<testcase> at all falls back to its suite header, and says so: a header that reports a failure
+must not read as an empty green run.
+
+Producers that re-run failed tests record it in one of two ways: surefire nests <flakyFailure>
+in the case that finally passed (and <rerunFailure> in one that never did); gotestsum
+--rerun-fails, xcresult/trainer and web-test-runner write the case again. One rule covers both:
+a test's final outcome counts, and earlier failures mark it flaky.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 from scripts import safexml
 from scripts.errors import InputError
-from scripts.model import MAX_FAILED_KEPT, FailedTest, TestRun
+from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, FailedTest, TestRun
 
 _ROOTS = ("testsuites", "testsuite")
 _RANK = {"skipped": 1, "failure": 2, "error": 3}
+_FLAKY = ("flakyFailure", "flakyError")
+# status= values of a case that never ran: Ant/Jenkins schema, googletest's DISABLED_ tests.
+_NOT_RUN = ("disabled", "notrun")
 _MAX_MESSAGE_TEXT = 4096
+# A case is recognised as a rerun only while its earlier failure is remembered; the bound keeps
+# a hostile file of millions of distinct failing cases to a few MiB.
+MAX_RERUN_TRACKED = 10_000
+# GitHub stops a self-hosted job after 5 days; a longer test run is a unit error, not a duration.
+MAX_PLAUSIBLE_SECONDS = 5 * 24 * 3600.0
+_DIGITS = re.compile(r"[0-9]+\Z")
 
 
 def first_line(text: str, limit: int = 300) -> str:
@@ -24,12 +42,33 @@ def first_line(text: str, limit: int = 300) -> str:
     return ""
 
 
-def _float(value: str | None) -> float:
+def _seconds(value: str | None) -> float:
     try:
         number = float(value) if value else 0.0
     except ValueError:
         return 0.0
-    return number if 0.0 <= number < 1e9 else 0.0
+    return number if math.isfinite(number) and number >= 0.0 else 0.0
+
+
+def _header_count(attrs: dict[str, str], key: str, where: str) -> int:
+    value = attrs.get(key, "0").strip() or "0"
+    if not _DIGITS.match(value) or len(value) > 16 or int(value) > MAX_COUNT:
+        raise InputError(f"{where}: suite header {key}={value[:20]!r} is not a count")
+    return int(value)
+
+
+def duration(candidates: list[float], integral: bool) -> float:
+    """The first figure present (the producer's wall time, else its suites', else the cases' sum),
+    in seconds. container-structure-test writes nanoseconds: a figure beyond any possible job
+    length, written in whole numbers, is read as such; anything else implausible is no figure."""
+    for value in candidates:
+        if value:
+            if value <= MAX_PLAUSIBLE_SECONDS:
+                return value
+            if integral and value / 1e9 <= MAX_PLAUSIBLE_SECONDS:
+                return value / 1e9
+            return 0.0
+    return 0.0
 
 
 def parse_junit(path: Path, python: str) -> TestRun:
@@ -39,34 +78,52 @@ def parse_junit(path: Path, python: str) -> TestRun:
     tests = failures = errors = skipped = 0
     case_time = 0.0
     root_time = 0.0
+    integral = True  # every time= so far a whole number (nanoseconds, when implausible as seconds)
     suite_times: list[float] = []  # <testsuite> children of the root
+    headers: list[dict[str, str]] = []  # the root's counts, else its <testsuite> children's
+    root_header = False
+    suites: list[str] = []  # names of the open <testsuite> elements
     failed: list[FailedTest] = []
+    rerun: dict[tuple[str, str, str], FailedTest | str] = {}  # failed earlier: its entry or kind
+    flaky: list[str] = []
+    flaky_count = 0
     # State of the <testcase> being read.
     in_case = False
     case_attrs: dict[str, str] = {}
     outcome = ""  # "", "skipped", "failure" or "error"
     message = ""
+    was_flaky = False
     collecting = False
     text: list[str] = []
     text_len = 0
     bound: list = []  # the expat parser, so that text is only delivered while it is wanted
 
+    def timed(value: str | None) -> float:
+        nonlocal integral
+        if value and not _DIGITS.match(value.strip()):
+            integral = False
+        return _seconds(value)
+
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal depth, in_case, case_attrs, outcome, message, collecting, text_len, root_time, case_time
+        nonlocal was_flaky, root_header
         depth += 1
         if depth == 1:
             root.append(name)
             if name not in _ROOTS:
                 raise InputError(f"{path}: root element <{name[:40]}> is not <testsuites> or <testsuite>")
             if "time" in attrs:
-                root_time = _float(attrs["time"])
+                root_time = timed(attrs["time"])
+            if "tests" in attrs:
+                headers.append(attrs)
+                root_header = True
         if name == "testcase":
             in_case = True
             case_attrs = attrs
-            outcome = ""
+            outcome = "skipped" if attrs.get("status", "").strip().lower() in _NOT_RUN else ""
             message = ""
-            if not root_time:  # the cases' sum is only the fallback for the duration
-                case_time += _float(attrs.get("time"))
+            was_flaky = False
+            case_time += timed(attrs.get("time"))
         elif in_case and name in _RANK:
             if _RANK[name] > _RANK.get(outcome, 0):
                 outcome = name
@@ -75,8 +132,15 @@ def parse_junit(path: Path, python: str) -> TestRun:
                 text.clear()
                 text_len = 0
                 bound[0].CharacterDataHandler = data if collecting else None
-        elif name == "testsuite" and depth == 2 and "time" in attrs:
-            suite_times.append(_float(attrs["time"]))
+        elif in_case and name in _FLAKY:
+            was_flaky = True
+        elif name == "testsuite":
+            suites.append(attrs.get("name", "")[:500])
+            if depth == 2:
+                if "time" in attrs:
+                    suite_times.append(timed(attrs["time"]))
+                if "tests" in attrs and not root_header:
+                    headers.append(attrs)
 
     def data(chunk: str) -> None:
         nonlocal text_len
@@ -84,39 +148,70 @@ def parse_junit(path: Path, python: str) -> TestRun:
             text.append(chunk)
             text_len += len(chunk)
 
+    def count(kind: str, sign: int) -> None:
+        nonlocal tests, failures, errors, skipped
+        tests += sign
+        if kind == "skipped":
+            skipped += sign
+        elif kind == "failure":
+            failures += sign
+        elif kind == "error":
+            errors += sign
+
     def end(name: str) -> None:
-        nonlocal depth, in_case, collecting, tests, failures, errors, skipped
+        nonlocal depth, in_case, collecting, flaky_count
         depth -= 1
         if name in ("failure", "error"):
             collecting = False
             bound[0].CharacterDataHandler = None
+        elif name == "testsuite" and suites:
+            suites.pop()
         elif name == "testcase":
             in_case = False
-            tests += 1
-            if outcome == "skipped":
-                skipped += 1
-            elif outcome:
-                if outcome == "failure":
-                    failures += 1
-                else:
-                    errors += 1
+            classname, case = case_attrs.get("classname", ""), case_attrs.get("name", "")
+            label = (f"{classname}::{case}" if classname else case)[:500]
+            key = (suites[-1] if suites else "", classname[:500], case[:500])
+            earlier = rerun.pop(key, None)
+            if earlier is not None:  # a rerun: the earlier attempt no longer counts
+                if isinstance(earlier, FailedTest):
+                    failed.remove(earlier)
+                    earlier = earlier.kind
+                count(earlier, -1)
+            count(outcome, 1)
+            if outcome in ("failure", "error"):
+                entry: FailedTest | str = outcome
                 if len(failed) < MAX_FAILED_KEPT:
                     shown = first_line(message) or first_line("".join(text)) or outcome
-                    classname, case = case_attrs.get("classname", ""), case_attrs.get("name", "")
-                    name = f"{classname}::{case}" if classname else case
-                    failed.append(FailedTest(name=name[:500], kind=outcome, message=shown))
+                    entry = FailedTest(name=label, kind=outcome, message=shown)
+                    failed.append(entry)
+                if len(rerun) < MAX_RERUN_TRACKED:
+                    rerun[key] = entry
+            elif not outcome and (was_flaky or earlier is not None):
+                flaky_count += 1
+                if len(flaky) < MAX_FAILED_KEPT:
+                    flaky.append(label)
 
     safexml.parse(path, start, end, bind=bound.append)
     if not root:
         raise InputError(f"{path}: no XML element found")
-    # The producer's own wall time when it gives one; else the suites'; else the cases' sum.
-    duration = root_time or sum(suite_times) or case_time
+    from_header = False
+    if tests == 0 and headers:
+        counts = [sum(_header_count(h, key, str(path)) for h in headers) for key in ("tests", "failures", "errors")]
+        not_run = sum(_header_count(h, key, str(path)) for h in headers for key in ("skipped", "disabled"))
+        if counts[0]:
+            if counts[1] + counts[2] + not_run > counts[0]:
+                raise InputError(f"{path}: suite header counts more failed and skipped tests than tests")
+            tests, failures, errors, skipped = counts[0], counts[1], counts[2], not_run
+            from_header = True
     return TestRun(
         python=python,
         tests=tests,
         failures=failures,
         errors=errors,
         skipped=skipped,
-        duration=round(duration, 3),
+        duration=round(duration([root_time, sum(suite_times), case_time], integral), 3),
         failed=tuple(failed),
+        flaky=flaky_count,
+        flaky_tests=tuple(flaky),
+        from_header=from_header,
     )

@@ -54,6 +54,9 @@ class TestRun:
     skipped: int
     duration: float
     failed: tuple[FailedTest, ...] = ()
+    flaky: int = 0  # passed in the end, after failing an earlier attempt
+    flaky_tests: tuple[str, ...] = ()  # the first MAX_FAILED_KEPT of them
+    from_header: bool = False  # the file lists no cases: counts are its suite header's
 
     @property
     def passed(self) -> int:
@@ -254,6 +257,13 @@ class _Reader:
             raise InputError(f"{self.where}.{key}: not a valid value")
         return value
 
+    def texts(self, key: str, max_items: int) -> list[str]:
+        values = self.items(key, max_items)
+        for value in values:
+            if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+                raise InputError(f"{self.where}.{key}[]: expected a non-empty text of up to {MAX_TEXT} characters")
+        return values
+
     def count(self, key: str, default: int | None = None, *, nullable: bool = False) -> Any:
         if nullable and self.data.get(key, default) is None:
             return None
@@ -312,9 +322,14 @@ def _test_run(r: _Reader) -> TestRun:
         skipped=r.count("skipped"),
         duration=r.real("duration", 0.0),
         failed=failed,
+        flaky=r.count("flaky", 0),
+        flaky_tests=tuple(r.texts("flaky_tests", MAX_FAILED_KEPT)),
+        from_header=r.flag("from_header", False),
     )
     if run.passed < 0:
         raise InputError(f"{r.where}: failures, errors and skipped add up to more than tests")
+    if run.flaky > run.passed or len(run.flaky_tests) > run.flaky:
+        raise InputError(f"{r.where}: more flaky tests than passed ones")
     return run
 
 

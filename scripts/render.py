@@ -137,7 +137,12 @@ def _tests(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
         )
     out = ["### Tests", md.table(["Python", "", "passed", "failed", "errors", "skipped", "time"], rows)]
     out += _problems(report, "tests")
-    cuts = []
+    cuts: list[str] = []
+    out += [
+        f"> ⚠️ Python {md.inline(run.python)}: counted from the suite header; the file lists no test cases"
+        for run in report.tests
+        if run.from_header
+    ]
     failed_runs: list[TestRun] = [r for r in report.tests if r.failed]
     total_failed = sum(r.failures + r.errors for r in report.tests)
     if failed_runs:
@@ -162,6 +167,22 @@ def _tests(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
             ]
         if shown < total_failed:
             cuts.append(f"{shown} of {total_failed} failing tests shown")
+    flaky_runs = [r for r in report.tests if r.flaky]
+    if flaky_runs:
+        total_flaky = sum(r.flaky for r in flaky_runs)
+        names = [(run.python, name) for run in flaky_runs for name in run.flaky_tests][: detail.failed]
+        out += ["", f"🔁 **{total_flaky} flaky** (failed, then passed on a rerun; counted as passed)"]
+        if names:
+            out += [
+                "",
+                f"<details><summary>Flaky tests ({total_flaky})</summary>",
+                "",
+                *(f"- **{md.inline(python)}** {md.code(name, 150)}" for python, name in names),
+                "",
+                "</details>",
+            ]
+        if len(names) < total_flaky:
+            cuts.append(f"{len(names)} of {total_flaky} flaky tests shown")
     return out, cuts
 
 

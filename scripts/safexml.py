@@ -1,9 +1,15 @@
-"""Streaming XML for untrusted reports: bounded size, no DTD, no entities, no external anything.
+"""Streaming XML for untrusted reports: bounded size, no internal DTD, no entities, no external anything.
 
 Reports from a pull request are attacker-controlled. expat is driven directly (it is what
-ElementTree uses underneath) so that a DOCTYPE is refused the moment it starts: an entity bomb
-never gets to expand, and no entity can pull in a file or a URL. The callbacks are plain
-functions, which keeps a 100,000-case JUnit file to a fraction of a second and a few MiB.
+ElementTree uses underneath) so that an internal DTD subset is refused the moment it starts: an
+entity bomb never gets to expand, and no entity can pull in a file or a URL. The callbacks are
+plain functions, which keeps a 100,000-case JUnit file to a fraction of a second and a few MiB.
+
+gcovr, simplecov and istanbul write `<!DOCTYPE coverage SYSTEM '...coverage-04.dtd'>`. Such a
+declaration, with no internal subset, is blanked out of the prolog before expat sees it: nothing
+is ever fetched, and the document is parsed as if it had none. Handing it to expat instead would
+make an undefined `&name;` in an attribute silently empty (the XML rule for documents with an
+external subset) rather than an error. Any other DOCTYPE reaches expat and is refused.
 
 Memory is bounded by what the file may make expat hold, not only by its size: nesting deeper
 than MAX_DEPTH is refused (64 MB of unclosed tags would cost gigabytes), and so is any one token
@@ -15,6 +21,7 @@ InputError like any other malformed input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from xml.parsers import expat
@@ -35,8 +42,31 @@ class _Refused(Exception):
     pass
 
 
-def _refuse_dtd(*_args: object) -> None:
-    raise _Refused("DOCTYPE declarations are not accepted (entity expansion is refused)")
+_QUOTED = rb"""(?:"[^"]*"|'[^']*')"""
+# The prolog up to a DOCTYPE without an internal subset, in an ASCII-compatible encoding. Each
+# repeated part matches one character or one whole comment/PI, so matching stays linear.
+_BARE_DOCTYPE = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?(?:<\?xml[^>]{0,200}\?>)?(?:\s|<!--(?:(?!-->).)*-->|<\?(?:(?!\?>).)*\?>)*"
+    rb"(<!DOCTYPE\s+[A-Za-z_:][-\w.:]{0,200}"
+    rb"(?:\s+SYSTEM\s+" + _QUOTED + rb"|\s+PUBLIC\s+" + _QUOTED + rb"\s+" + _QUOTED + rb")?\s*>)",
+    re.S,
+)
+
+
+def blank_bare_doctype(head: bytes) -> bytes:
+    """head with a leading DOCTYPE that has no internal subset replaced by spaces (newlines kept,
+    so that line numbers in errors stay true); any other head unchanged."""
+    match = _BARE_DOCTYPE.match(head)
+    if match is None:
+        return head
+    begin, end = match.span(1)
+    return head[:begin] + re.sub(rb"[^\n]", b" ", head[begin:end]) + head[end:]
+
+
+def _refuse_dtd(_name: str, _system_id: str | None, _public_id: str | None, has_internal_subset: int) -> None:
+    if has_internal_subset:
+        raise _Refused("a DOCTYPE with an internal subset is not accepted (entity declarations are refused)")
+    raise _Refused("a DOCTYPE is accepted only at the start of a UTF-8 or ASCII file")
 
 
 def _refuse_entity(*_args: object) -> None:
@@ -69,6 +99,7 @@ def parse(
     parser.EntityDeclHandler = _refuse_entity
     # An external entity reference without a DTD still reaches this handler; refuse it too.
     parser.ExternalEntityRefHandler = _refuse_entity
+    parser.SkippedEntityHandler = _refuse_entity
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     depth = 0
 
@@ -95,6 +126,8 @@ def parse(
     try:
         with path.open("rb") as stream:
             while chunk := stream.read(_CHUNK):
+                if not read:
+                    chunk = blank_bare_doctype(chunk)
                 read += len(chunk)
                 if read > max_bytes:  # the file grew after the size check
                     raise InputError(f"{path}: over the {max_bytes:,}-byte limit")

@@ -249,6 +249,11 @@ class TestCdRefusesWhatCiNeverWrites:
             (("tests", 0, "skipped"), -1, r"tests\[\].skipped: out of range"),
             (("tests", 0, "failures"), 10**9, r"tests\[\]: failures, errors and skipped add up to more than tests"),
             (("tests", 0, "tests"), 2**53, r"tests\[\].tests: out of range"),
+            (("tests", 0, "flaky"), 10**6, r"tests\[\]: more flaky tests than passed ones"),
+            (("tests", 0, "flaky_tests"), ["a"], r"tests\[\]: more flaky tests than passed ones"),
+            (("tests", 0, "flaky_tests"), [""], r"tests\[\].flaky_tests\[\]: expected a non-empty text"),
+            (("tests", 0, "flaky_tests"), ["x"] * 201, r"tests\[\].flaky_tests: more than 200 items"),
+            (("tests", 0, "from_header"), "yes", r"tests\[\].from_header: expected bool"),
             (("coverage", 0, "lines_covered"), 10**9, r"coverage\[\]: more lines or branches covered"),
             (("run_url",), "javascript:alert(1)", "run_url: not a valid value"),
         ],
@@ -328,9 +333,18 @@ class TestSafexmlBounds:
         assert str(caught.value) == f"{path}: line 1: <{'e' * 40}>: {'y' * 100}"
 
     def test_doctype__refused_with_its_reason(self, tmp_path):
-        path = write(tmp_path, "d.xml", '<!DOCTYPE a SYSTEM "a.dtd"><a/>')
+        path = write(tmp_path, "d.xml", '<!DOCTYPE a SYSTEM "a.dtd" [<!ELEMENT a EMPTY>]><a/>')
         with pytest.raises(InputError, match="DOCTYPE") as caught:
             self.parse(path)
         assert str(caught.value) == (
-            f"{path}: line 1: DOCTYPE declarations are not accepted (entity expansion is refused)"
+            f"{path}: line 1: a DOCTYPE with an internal subset is not accepted (entity declarations are refused)"
         )
+
+    def test_doctype_expat_would_see__refused(self, tmp_path):
+        """A bare DOCTYPE is only blanked where it can be found byte for byte: in UTF-16 it
+        reaches expat, which must still refuse it."""
+        xml = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE a SYSTEM "a.dtd"><a/>'
+        path = write(tmp_path, "d16.xml", xml.encode("utf-16"))
+        with pytest.raises(InputError, match="DOCTYPE") as caught:
+            self.parse(path)
+        assert str(caught.value) == f"{path}: line 2: a DOCTYPE is accepted only at the start of a UTF-8 or ASCII file"

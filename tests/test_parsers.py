@@ -125,11 +125,11 @@ class TestJunit:
 
     def test_parse_junit__refuses_an_entity_bomb_before_expanding_it(self, tmp_path):
         """The DOCTYPE is refused as it starts; nothing is expanded (timed in the benchmark)."""
-        with pytest.raises(InputError, match="DOCTYPE declarations are not accepted"):
+        with pytest.raises(InputError, match="a DOCTYPE with an internal subset is not accepted"):
             parse_junit(write(tmp_path, "bomb.xml", ENTITY_BOMB), "3.12")
 
     def test_parse_junit__refuses_external_entities(self, tmp_path):
-        with pytest.raises(InputError, match="DOCTYPE"):
+        with pytest.raises(InputError, match="a DOCTYPE with an internal subset is not accepted"):
             parse_junit(write(tmp_path, "xxe.xml", XXE), "3.12")
 
     def test_parse_junit__refuses_an_oversized_file_without_reading_it(self, tmp_path):
@@ -167,6 +167,196 @@ class TestJunit:
     def test_parse_junit__utf16_with_bom(self, tmp_path):
         xml = '<?xml version="1.0" encoding="UTF-16"?><testsuite><testcase name="ü"/></testsuite>'
         assert parse_junit(write(tmp_path, "u16.xml", xml.encode("utf-16")), "3").tests == 1
+
+
+class TestWhatRealProducersWrite:
+    """Files of producers other than pytest, each counted by hand from the file itself."""
+
+    def test_disabled_cases__skipped_not_passed(self):
+        """22 cases: 10 status='disabled' (the header's disabled='10'), 4 failed, 2 errored."""
+        run = parse_junit(FIXTURES / "junit-mikepenz-disabled.xml", "3.12")
+        assert (run.tests, run.passed, run.failures, run.errors, run.skipped) == (22, 6, 4, 2, 10)
+
+    def test_disabled_status__any_case_and_googletests_notrun(self, tmp_path):
+        xml = "<testsuite><testcase name='a' status='DISABLED'/><testcase name='b' status='notrun'/><testcase name='c' status='run'/></testsuite>"
+        run = parse_junit(write(tmp_path, "d.xml", xml), "3")
+        assert (run.tests, run.passed, run.skipped) == (3, 1, 2)
+
+    def test_disabled_case_that_failed__counts_as_failed(self, tmp_path):
+        xml = "<testsuite><testcase name='a' status='disabled'><failure message='m'/></testcase></testsuite>"
+        run = parse_junit(write(tmp_path, "d.xml", xml), "3")
+        assert (run.failures, run.skipped) == (1, 0)
+
+    def test_header_without_cases__its_counts_said_to_be_the_headers(self):
+        run = parse_junit(FIXTURES / "junit-enricomi-no-cases-but-tests.xml", "3.12")
+        assert (run.tests, run.passed, run.failures, run.errors, run.skipped) == (6, 3, 1, 0, 2)
+        assert run.from_header is True
+        assert run.ok is False
+
+    def test_header_without_cases__zero_tests_stays_an_empty_run(self):
+        run = parse_junit(FIXTURES / "junit-enricomi-no-cases.xml", "3.12")
+        assert (run.tests, run.from_header) == (0, False)
+
+    def test_header_without_cases__suites_summed_root_counts_preferred(self, tmp_path):
+        xml = (
+            "<testsuites><testsuite tests='3' failures='1'/><testsuite tests='4' errors='2' disabled='1'/></testsuites>"
+        )
+        run = parse_junit(write(tmp_path, "h.xml", xml), "3")
+        assert (run.tests, run.failures, run.errors, run.skipped) == (7, 1, 2, 1)
+        xml = "<testsuites tests='5' failures='5'><testsuite tests='3' failures='1'/></testsuites>"
+        run = parse_junit(write(tmp_path, "h.xml", xml), "3")
+        assert (run.tests, run.failures) == (5, 5)
+
+    def test_header_with_cases__ignored(self):
+        run = parse_junit(FIXTURES / "junit-dorny-python-xunit-pytest.xml", "3.12")
+        assert (run.tests, run.from_header) == (10, False)  # its header says tests=15
+
+    @pytest.mark.parametrize(
+        ("header", "problem"),
+        [
+            ("tests='2' failures='2' skipped='1'", "suite header counts more failed and skipped tests than tests"),
+            ("tests='2' failures='x'", "suite header failures='x' is not a count"),
+            ("tests='-1'", "suite header tests='-1' is not a count"),
+            ("tests='99999999999999999999'", "is not a count"),
+        ],
+    )
+    def test_header_without_cases__nonsense_refused(self, tmp_path, header, problem):
+        path = write(tmp_path, "h.xml", f"<testsuite {header}/>")
+        with pytest.raises(InputError, match=re.escape(problem)) as caught:
+            parse_junit(path, "3")
+        assert str(caught.value).startswith(f"{path}: ")
+
+    def test_nanosecond_times__read_as_nanoseconds(self):
+        """container-structure-test: root time="1967986371" is 1.97 s, not 62 years."""
+        run = parse_junit(FIXTURES / "junit-mikepenz-container-structure-test.xml", "3.12")
+        assert run.duration == 1.968
+        assert run.tests == 3
+
+    def test_nanosecond_case_times__summed_then_converted(self, tmp_path):
+        xml = "<testsuite><testcase name='a' time='999638317'/><testcase name='b' time='2000000000'/></testsuite>"
+        assert parse_junit(write(tmp_path, "n.xml", xml), "3").duration == 3.0
+
+    @pytest.mark.parametrize(
+        ("times", "seconds"),
+        [
+            (("432000",), 432000.0),  # 5 days: the longest job GitHub runs, still seconds
+            (("432001000000",), 432.001),  # beyond, and a whole number: nanoseconds
+            (("500000.5",), 0.0),  # not a whole number: no unit makes it plausible
+            (("1e300", "1e300"), 0.0),
+            (("9" * 400,), 0.0),  # infinite as a float
+            (("nan",), 0.0),
+        ],
+    )
+    def test_implausible_times__nanoseconds_or_no_duration(self, tmp_path, times, seconds):
+        cases = "".join(f"<testcase name='t{i}' time='{t}'/>" for i, t in enumerate(times))
+        run = parse_junit(write(tmp_path, "n.xml", f"<testsuite>{cases}</testsuite>"), "3")
+        assert run.duration == seconds
+
+    def test_surefire_reruns__final_outcome_counts_flaky_marked(self):
+        """rerunFailure/rerunError: failed every attempt. flakyFailure/flakyError: passed in the end."""
+        run = parse_junit(FIXTURES / "junit-enricomi-surefire-flaky.xml", "3.12")
+        assert (run.tests, run.passed, run.failures, run.errors) == (4, 2, 1, 1)
+        assert run.flaky == 2
+        assert run.flaky_tests == (
+            "example.ExampleTests::failsAssertionOnlyFirstAttempt",
+            "example.ExampleTests::throwsOnlyFirstAttempt",
+        )
+
+    def test_repeated_cases__a_rerun_replaces_the_failed_attempt(self):
+        """xcresult/trainer writes each attempt: fail then pass is one flaky pass, fail twice is
+        one failure. Two passes of one name are two tests (parametrized alike), never merged."""
+        run = parse_junit(FIXTURES / "junit-xcode-trainer-retried-tests.xml", "3.12")
+        assert (run.tests, run.passed, run.failures, run.errors) == (5, 4, 1, 0)
+        assert run.flaky_tests == ("TicketRepositoryTests::offline filtering keeps the active ticket",)
+        assert [f.name for f in run.failed] == ["TicketRepositoryTests::an expired ticket is dropped"]
+
+    def test_repeated_cases__only_within_one_suite(self, tmp_path):
+        """The same test under two suites (two browsers, two packages) is two tests."""
+        xml = """<testsuites><testsuite name="chrome"><testcase classname="c" name="t"><failure/></testcase></testsuite>
+        <testsuite name="firefox"><testcase classname="c" name="t"/></testsuite></testsuites>"""
+        run = parse_junit(write(tmp_path, "r.xml", xml), "3")
+        assert (run.tests, run.failures, run.flaky) == (2, 1, 0)
+
+    def test_repeated_cases__rerun_that_errors_replaces_the_failure(self, tmp_path):
+        xml = """<testsuite><testcase name="t"><failure message="first"/></testcase>
+        <testcase name="t"><error message="second"/></testcase></testsuite>"""
+        run = parse_junit(write(tmp_path, "r.xml", xml), "3")
+        assert (run.tests, run.failures, run.errors, run.flaky) == (1, 0, 1, 0)
+        assert [(f.kind, f.message) for f in run.failed] == [("error", "second")]
+
+    def test_repeated_cases__beyond_the_kept_failures_still_recognised(self, tmp_path):
+        """The 250th failing test is not in the kept list, but its rerun still replaces it."""
+        cases = "".join(f'<testcase name="t{i}"><failure/></testcase>' for i in range(250))
+        xml = f'<testsuite>{cases}<testcase name="t249"/></testsuite>'
+        run = parse_junit(write(tmp_path, "r.xml", xml), "3")
+        assert (run.tests, run.failures, run.flaky, len(run.failed)) == (250, 249, 1, MAX_FAILED_KEPT)
+
+    def test_gcovr_doctype__accepted(self):
+        """gcovr writes <!DOCTYPE coverage SYSTEM '...coverage-04.dtd'> in every version."""
+        cov = parse_cobertura(FIXTURES / "coverage-gcovr-8.0-simple1-gcc14.xml", "3.12")
+        assert (cov.lines_valid, cov.lines_covered, cov.branches_valid, cov.branches_covered) == (11, 7, 4, 2)
+
+    def test_external_dtd__never_fetched_and_its_entities_never_defined(self, tmp_path):
+        """The DTD would define &secret;: it is neither read from disk nor fetched over HTTP, and
+        the reference is refused, in text and in an attribute alike."""
+        import http.server
+        import threading
+
+        requests: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                requests.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b'<!ENTITY secret "leaked">')
+
+            def log_message(self, *_args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        dtd = write(tmp_path, "evil.dtd", '<!ENTITY secret "leaked">')
+        try:
+            for system in (f"http://127.0.0.1:{server.server_port}/coverage-04.dtd", dtd.as_uri()):
+                ok = write(
+                    tmp_path,
+                    "ok.xml",
+                    f"<!DOCTYPE testsuite SYSTEM '{system}'><testsuite><testcase name='a'/></testsuite>",
+                )
+                assert parse_junit(ok, "3").tests == 1
+                for body in ("<testcase name='a'>&secret;</testcase>", "<testcase name='&secret;'/>"):
+                    path = write(
+                        tmp_path, "x.xml", f"<!DOCTYPE testsuite SYSTEM '{system}'><testsuite>{body}</testsuite>"
+                    )
+                    with pytest.raises(InputError, match="undefined entity"):
+                        parse_junit(path, "3")
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert requests == []
+
+    def test_parameter_entity__refused_and_never_fetched(self, tmp_path):
+        xml = "<!DOCTYPE testsuite [<!ENTITY % remote SYSTEM 'http://127.0.0.1:9/x.dtd'> %remote;]><testsuite/>"
+        with pytest.raises(InputError, match="a DOCTYPE with an internal subset is not accepted"):
+            parse_junit(write(tmp_path, "p.xml", xml), "3")
+
+    def test_doctype_blanked__line_numbers_kept(self, tmp_path):
+        xml = "<?xml version='1.0'?>\n<!DOCTYPE coverage\n  SYSTEM 'c.dtd'>\n<coverage>\n<oops></coverage>"
+        with pytest.raises(InputError, match=re.escape("at line 5")):
+            parse_cobertura(write(tmp_path, "c.xml", xml), "3")
+
+    @pytest.mark.parametrize(
+        "prolog",
+        [
+            "<!DOCTYPE coverage>",
+            "<!DOCTYPE coverage PUBLIC '-//x//EN' 'http://example.invalid/c.dtd'>",
+            "\ufeff<?xml version='1.0' encoding='UTF-8'?><!-- gcovr --><?pi x?>\n<!DOCTYPE coverage SYSTEM \"c.dtd\">",
+        ],
+    )
+    def test_bare_doctype_forms__accepted(self, tmp_path, prolog):
+        path = write(tmp_path, "c.xml", prolog + '<coverage lines-valid="0" lines-covered="0"/>')
+        assert parse_cobertura(path, "3").lines_valid == 0
 
 
 class TestCobertura:

@@ -55,6 +55,49 @@ def report(**kw) -> Report:
     return Report(**{**base, **kw})
 
 
+class TestFlakyAndHeaderCounts:
+    def test_flaky__own_line_and_list_and_still_green(self):
+        runs = (
+            TestRun("3.11", 10, 0, 0, 0, 1.0, flaky=1, flaky_tests=("t::a",)),
+            TestRun("3.12", 10, 0, 0, 0, 1.0, flaky=2, flaky_tests=("t::b", "t::c")),
+        )
+        text = render_report(report(python_versions=("3.11", "3.12"), tests=runs, coverage=()))
+        assert "🔁 **3 flaky** (failed, then passed on a rerun; counted as passed)" in text
+        assert "<details><summary>Flaky tests (3)</summary>" in text
+        assert "- **3.11** `t::a`\n- **3.12** `t::b`\n- **3.12** `t::c`" in text
+        assert status_line(report(tests=runs, python_versions=("3.11", "3.12"))).startswith("## ✅ CI passed")
+
+    def test_flaky__listed_after_the_failing_tests(self):
+        failed = (FailedTest("t::broken", "failure", "boom"),)
+        runs = (TestRun("3.12", 10, 1, 0, 0, 1.0, failed, flaky=1, flaky_tests=("t::shaky",)),)
+        text = render_report(report(python_versions=("3.12",), tests=runs, coverage=()))
+        assert text.index("Failing tests (1)") < text.index("Flaky tests (1)")
+
+    def test_flaky__names_hostile_stay_inert(self):
+        runs = (TestRun("3.12", 1, 0, 0, 0, 1.0, flaky=1, flaky_tests=(HOSTILE,)),)
+        text = render_report(report(python_versions=("3.12",), tests=runs, coverage=()))
+        prose = re.sub(r"(`+)(.+?)\1", "", text)
+        assert "<img" not in prose
+        assert "@octocat" not in prose
+        assert "<!--" not in text
+
+    def test_flaky__more_than_shown_says_so(self):
+        names = tuple(f"t::n{i}" for i in range(200))
+        runs = (TestRun("3.12", 500, 0, 0, 0, 1.0, flaky=450, flaky_tests=names),)
+        text = render_report(report(python_versions=("3.12",), tests=runs, coverage=()))
+        assert "of 450 flaky tests shown" in text
+        assert "`t::n199`" not in text
+
+    def test_no_flaky__no_line(self):
+        assert "flaky" not in render_report(report()).lower()
+
+    def test_counts_from_the_header__said_under_the_table(self):
+        runs = (TestRun("3.12", 6, 1, 0, 2, 0.01, from_header=True), TestRun("3.11", 6, 0, 0, 0, 1.0))
+        text = render_report(report(python_versions=("3.11", "3.12"), tests=runs, coverage=()))
+        assert "> ⚠️ Python 3.12: counted from the suite header; the file lists no test cases" in text
+        assert "Python 3.11: counted" not in text
+
+
 class TestEscaping:
     def test_inline__neutralises_html_markdown_mentions_links_and_markers(self):
         out = md.inline(HOSTILE, 500)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,17 @@ class TestReportJson:
     def test_from_dict__round_trips(self):
         built = collect(ARTIFACTS, ("3.10", "3.11", "3.12"), head_sha=SHA)
         assert from_dict(json.loads(json.dumps(to_dict(built)))) == built
+
+    def test_from_dict__round_trips_flaky_and_header_counts(self):
+        built = collect(ARTIFACTS, ("3.12",), head_sha=SHA)
+        run = replace(built.tests[0], flaky=2, flaky_tests=("t::a", "t::b"), from_header=True)
+        built = replace(built, tests=(run,))
+        back = from_dict(json.loads(json.dumps(to_dict(built))))
+        assert (back.tests[0].flaky, back.tests[0].flaky_tests, back.tests[0].from_header) == (
+            2,
+            ("t::a", "t::b"),
+            True,
+        )
 
     @pytest.mark.parametrize(
         ("patch", "problem"),
