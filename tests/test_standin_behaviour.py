@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_github import FakeGitHub
+
 # Harness, not pipeline code: it does not change with the Python version, so it runs once.
 pytestmark = pytest.mark.static
 STANDINS = Path(__file__).resolve().parent / "e2e" / "standins"
@@ -228,6 +230,48 @@ class TestDownloadArtifact:
 
 
 class TestMetadata:
+    @pytest.fixture(autouse=True)
+    def api(self, gh):
+        """The real action always asks the API for the repository; here the fake GitHub answers."""
+        github = FakeGitHub(token="meta-token").start()
+        gh.env |= {"GITHUB_API_URL": github.url, "INPUT_GITHUB_TOKEN": "meta-token"}
+        yield github
+        github.stop()
+
+    def labels(self, gh) -> tuple[int, str, dict[str, str]]:
+        path = gh.tmp / "event.json"
+        path.write_text("{}")
+        gh.env |= {"GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}
+        gh.env |= {"GITHUB_SHA": "m" * 40}
+        code, log, outputs = gh.run(
+            "docker/metadata-action", IMAGES="ghcr.io/octo-org/sample-app", TAGS="type=raw,value=x"
+        )
+        labels = dict(line.split("=", 1) for line in outputs.get("labels", "").splitlines())
+        return code, log, labels
+
+    def test_repository_labels__from_the_api_answer(self, gh, api):
+        code, _, labels = self.labels(gh)
+        assert code == 0
+        assert ("GET", "/repos/octo-org/sample-app") in api.state.requests
+        assert labels["org.opencontainers.image.title"] == "sample-app"
+        assert labels["org.opencontainers.image.licenses"] == "MIT"
+        assert labels["org.opencontainers.image.source"] == "https://github.com/octo-org/sample-app"
+        assert labels["org.opencontainers.image.url"] == "https://github.com/octo-org/sample-app"
+        assert labels["org.opencontainers.image.description"] == "A containerized Python service"
+        assert labels["org.opencontainers.image.revision"] == "m" * 40
+
+    @pytest.mark.parametrize(("status", "shown"), [(401, None), (404, "HttpError: 404"), (502, "HttpError: 502")])
+    def test_api_refusing__fails_the_step(self, gh, api, status, shown):
+        """Not wrapped in a try/catch in the real action (src/main.ts:14-16): the step fails."""
+        if status == 401:
+            gh.env["INPUT_GITHUB_TOKEN"] = "wrong"
+            shown = "HttpError: 401"
+        else:
+            api.fault("GET", r"^/repos/octo-org/sample-app\Z", status, {"message": "nope"})
+        code, log, _ = self.labels(gh)
+        assert code == 1
+        assert f"::error::{shown}" in log
+
     def tags(self, gh, tags: str, *, ref: str, event: dict, event_name: str = "push", **env: str) -> tuple[int, str]:
         path = gh.tmp / "event.json"
         path.write_text(json.dumps(event))

@@ -146,6 +146,7 @@ class FakeGitHub:
 
 
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)\Z"), "get_repo"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)\Z"), "get_pull"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls\Z"), "list_pulls"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "list_comments"),
@@ -241,6 +242,14 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             headers = {"Link": ", ".join(links)} if links else {}
             body = {"total_count": len(items), wrap: chunk} if wrap else chunk
             self._send(200, body, headers)
+
+        def get_repo(self, repo: str, **_: Any) -> None:
+            owner, name = repo.split("/")
+            data = json.loads(json.dumps(load("get-repo.200.json")).replace("octocat/Hello-World", repo))
+            data = fake._rewrite(data)
+            data.update(name=name, full_name=repo, description="A containerized Python service")
+            data["owner"]["login"] = owner
+            self._send(200, data)
 
         def get_pull(self, repo: str, number: str, **_: Any) -> None:
             with fake.lock:

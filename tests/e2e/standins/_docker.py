@@ -6,6 +6,8 @@ import json
 import os
 import re
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from _common import ENV, event, fail, flag, inp, lines, output, set_env, sh
@@ -38,7 +40,29 @@ def sanitize_tag(value: str) -> str:
     return re.sub(r"[^a-zA-Z0-9._-]+", "-", value)
 
 
+def repository_data() -> dict:
+    """metadata-action always asks GET /repos/{owner}/{repo} with its github-token input, outside
+    any try/catch (src/main.ts:14-16): when the API refuses, the step fails, and so must this."""
+    api = ENV.get("GITHUB_API_URL", "https://api.github.com")
+    if not api.startswith(("http://", "https://")):
+        fail(f"GITHUB_API_URL is not an http(s) URL: {api[:100]}")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
+        f"{api}/repos/{ENV.get('GITHUB_REPOSITORY', '')}",
+        headers={"Authorization": f"token {inp('github-token')}", "Accept": "application/vnd.github+json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        fail(f"HttpError: {exc.code} {exc.reason}")
+    except (OSError, ValueError) as exc:
+        fail(f"request to the GitHub API failed: {exc}")
+    raise AssertionError("unreachable")
+
+
 def metadata() -> None:
+    repo_data = repository_data()
     ev = event()
     event_name = ENV.get("GITHUB_EVENT_NAME", "")
     ref = ENV.get("GITHUB_REF", "")
@@ -80,16 +104,15 @@ def metadata() -> None:
     if not tags:
         print("::warning::No Docker tag has been generated. Check tags input.")
     version = tags[0] if tags else ""
-    repo = ENV.get("GITHUB_REPOSITORY", "")
-    server = ENV.get("GITHUB_SERVER_URL", "https://github.com")
+    # From the API answer, as the real action does (src/meta.ts:540-566).
     labels = {
         "org.opencontainers.image.created": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-        "org.opencontainers.image.description": ev.get("repository", {}).get("description") or "",
-        "org.opencontainers.image.licenses": "",
+        "org.opencontainers.image.description": repo_data.get("description") or "",
+        "org.opencontainers.image.licenses": (repo_data.get("license") or {}).get("spdx_id") or "",
         "org.opencontainers.image.revision": sha,
-        "org.opencontainers.image.source": f"{server}/{repo}",
-        "org.opencontainers.image.title": repo.split("/")[-1],
-        "org.opencontainers.image.url": f"{server}/{repo}",
+        "org.opencontainers.image.source": repo_data.get("html_url") or "",
+        "org.opencontainers.image.title": repo_data.get("name") or "",
+        "org.opencontainers.image.url": repo_data.get("html_url") or "",
         "org.opencontainers.image.version": version,
     }
     full = [f"{image}:{tag}" for image in images for tag in tags]
