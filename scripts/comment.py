@@ -21,12 +21,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from scripts import github_api, sticky
-from scripts.errors import InputError, Notice, ScriptError, VerificationError
+from scripts.errors import InputError, ScriptError, VerificationError, one_line
 from scripts.markdown import ZWSP
 from scripts.model import SHA_RE, Artifact, deploy_from_dict, from_dict
 from scripts.render import Context, render_deploy, render_report
 from scripts.untrusted import check_size, load_json
-from scripts.workflow_commands import command
 
 MAX_BODY_FILE = 1024 * 1024
 
@@ -138,17 +137,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return run(args, os.environ if env is None else env)
-    except Notice as exc:
-        print(command("notice", f"comment: {exc}"))
-        return exc.exit_code
-    except VerificationError as exc:
-        print(f"comment: refused: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ScriptError as exc:
-        print(f"comment: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return one_line("comment", lambda: run(args, os.environ if env is None else env))
 
 
 if __name__ == "__main__":

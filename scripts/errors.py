@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
+from scripts.workflow_commands import command
+
 
 class ScriptError(Exception):
     """Base: a message fit to print on one line, and the exit code for it."""
@@ -37,3 +42,19 @@ class Notice(ScriptError):
     """Nothing to do, and that is the right outcome (the PR moved on, the run was superseded)."""
 
     exit_code = 0
+
+
+def one_line(prog: str, action: Callable[[], int]) -> int:
+    """Run a CLI's work; each error is one line naming the program, and its exit code. A Notice
+    is a ::notice:: (exit 0): the runner shows it without failing the step."""
+    try:
+        return action()
+    except Notice as exc:
+        print(command("notice", f"{prog}: {exc}"))
+        return exc.exit_code
+    except VerificationError as exc:
+        print(f"{prog}: refused: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ScriptError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code

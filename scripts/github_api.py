@@ -9,9 +9,12 @@ server that speaks the REST API.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -19,12 +22,13 @@ from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from scripts import sticky
+from scripts import http_body, sticky
 from scripts.errors import ApiError, Notice, ScriptError, VerificationError
 from scripts.gitrefs import valid_branch
 from scripts.model import SHA_RE, Artifact
 
 REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
+DOWNLOAD_DEADLINE = 600.0  # seconds for one artifact's zip, however slowly it arrives
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\Z")
 
 
@@ -91,11 +95,24 @@ def connect(settings: Settings) -> Github:
     )
 
 
+def needed_permissions(headers: Mapping[str, str] | None) -> str:
+    """What X-Accepted-GitHub-Permissions says the endpoint needs ("actions=read"; alternatives
+    joined by " or "), or "" when GitHub did not say."""
+    if not headers:
+        return ""
+    value = next((v for k, v in headers.items() if k.lower() == "x-accepted-github-permissions"), "")
+    sets = [",".join(p.strip() for p in s.split(",") if p.strip()) for s in str(value).split(";")]
+    return " or ".join(s for s in sets if re.fullmatch(r"[a-z_]+=[a-z]+(,[a-z_]+=[a-z]+)*", s))[:200]
+
+
 def describe(exc: Exception) -> str:
-    """One line for a failed API call."""
+    """One line for a failed API call; for a token without the permission, the one it lacks."""
     if isinstance(exc, GithubException):
         data = exc.data if isinstance(exc.data, dict) else {}
         message = str(data.get("message") or exc.message or "no message")
+        needed = needed_permissions(exc.headers) if exc.status in (403, 404) else ""
+        if needed:
+            return f"GitHub API answered {exc.status}: {message[:200]} (the token needs {needed})"
         return f"GitHub API answered {exc.status}: {message[:200]}"
     if isinstance(exc, requests.exceptions.RetryError):
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -255,3 +272,100 @@ def list_artifacts(repo: Repository, full_name: str, run_id: int, server_url: st
         for a in run.get_artifacts()
         if not a.name.endswith(".dockerbuild")
     )
+
+
+@dataclass(frozen=True)
+class RunArtifact:
+    id: int
+    name: str
+    size: int
+    expired: bool
+    digest: str  # "sha256:<hex>" of the zip as GitHub stored it, or "" (older artifacts)
+
+
+@api_call("listing the run's artifacts")
+def run_artifacts(repo: Repository, run_id: int) -> tuple[RunArtifact, ...]:
+    """Every artifact of a run, from every page."""
+    run = repo.get_workflow_run(run_id)
+    found = []
+    for a in run.get_artifacts():
+        digest = a.raw_data.get("digest") or ""
+        found.append(
+            RunArtifact(
+                id=a.id,
+                name=a.name,
+                size=a.size_in_bytes,
+                expired=bool(a.expired),
+                digest=digest if isinstance(digest, str) and re.fullmatch(r"sha256:[0-9a-f]{64}", digest) else "",
+            )
+        )
+    return tuple(found)
+
+
+@api_call("finding the pull request's newest CI run")
+def newest_pr_run(repo: Repository, number: int, workflow_path: str = ".github/workflows/ci.yml") -> int:
+    """The id of the newest run of the CI workflow on the PR's current head commit."""
+    pr = repo.get_pull(number)
+    head = pr.head.sha
+    for run in repo.get_workflow_runs(head_sha=head):
+        if run.path.split("@")[0] == workflow_path and run.event in ("pull_request", "pull_request_target"):
+            return run.id
+    raise ApiError(f"pull request #{number}: no run of {workflow_path} for its head {head[:12]} (yet)")
+
+
+def download_artifact(
+    settings: Settings,
+    full_name: str,
+    artifact: RunArtifact,
+    out: Path,
+    *,
+    max_bytes: int,
+    session: requests.Session | None = None,
+) -> None:
+    """Stream the artifact's zip into out, at most max_bytes, within settings.timeout per read.
+
+    GitHub answers with a redirect to a short-lived signed URL on another host; requests drops the
+    Authorization header when a redirect leaves the API's host, so the token never reaches it.
+    The zip's sha256 must be the digest GitHub lists for the artifact, when it lists one."""
+    url = f"{settings.api_url}/repos/{check_repo(full_name)}/actions/artifacts/{int(artifact.id)}/zip"
+    http = session or requests.Session()
+    http.trust_env = False  # no proxy or .netrc from the environment gets the token
+    where = f"artifact {artifact.name[:100]!r}"
+    try:
+        response = http.get(
+            url,
+            headers={"Authorization": f"token {settings.token}", "Accept": "application/vnd.github+json"},
+            stream=True,
+            timeout=settings.timeout,
+            allow_redirects=True,
+        )
+    except requests.RequestException as exc:
+        raise ApiError(f"downloading {where}: {describe(exc)}") from None
+    with response:
+        if response.status_code != 200:
+            try:
+                data = response.json()
+            except ValueError:
+                data = {}
+            message = str(data.get("message") if isinstance(data, dict) else "")[:200] or response.reason
+            needed = needed_permissions(response.headers) if response.status_code in (403, 404) else ""
+            hint = f" (the token needs {needed})" if needed else ""
+            raise ApiError(f"downloading {where}: GitHub answered {response.status_code}: {message}{hint}")
+        digest = hashlib.sha256()
+        # A server that drips a byte just inside each read timeout must still end.
+        deadline = time.monotonic() + DOWNLOAD_DEADLINE
+        try:
+            with out.open("wb") as sink:
+                for chunk in http_body.chunks(response, max_bytes, deadline, f"downloading {where}"):
+                    digest.update(chunk)
+                    sink.write(chunk)
+        except requests.RequestException as exc:
+            raise ApiError(f"downloading {where}: {describe(exc)}") from None
+    if artifact.digest and f"sha256:{digest.hexdigest()}" != artifact.digest:
+        raise VerificationError(f"{where}: the zip's sha256 is not the digest GitHub lists for it")
+
+
+@api_call("reading the workflow run")
+def run_head_sha(repo: Repository, run_id: int) -> str:
+    """The commit the run ran on (for a pull request, its head commit), as the API says."""
+    return repo.get_workflow_run(run_id).head_sha

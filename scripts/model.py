@@ -427,6 +427,36 @@ def _artifact(r: _Reader) -> Artifact:
     )
 
 
+RUN_RECORD = ".run.json"  # hidden, so that CI's own artifact download never has one
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the trusted side knows of a CI run and the report cannot: written by scripts.fetch
+    as DIR/.run.json from the API, so that a report built on a laptop links as CD's comment does."""
+
+    repository: str
+    server_url: str
+    run_id: int
+    head_sha: str
+    artifacts: tuple[Artifact, ...] = ()
+
+    @property
+    def run_url(self) -> str:
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+
+def run_context_from_dict(data: object, where: str = ".run.json") -> RunContext:
+    r = _Reader(data, where)
+    return RunContext(
+        repository=r.text("repository", max_len=140, pattern=re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}\Z")),
+        server_url=r.text("server_url", max_len=200, pattern=_URL_RE),
+        run_id=r.count("run_id"),
+        head_sha=r.text("head_sha", pattern=SHA_RE),
+        artifacts=tuple(_artifact(_Reader(i, f"{where}.artifacts[]")) for i in r.items("artifacts", 100)),
+    )
+
+
 def deploy_from_dict(data: object, where: str = "deploy") -> Deploy:
     r = _Reader(data, where)
     return Deploy(

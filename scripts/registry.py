@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from scripts import http_body
 from scripts.errors import ApiError, InputError
 from scripts.model import DIGEST_RE
 from scripts.untrusted import loads
@@ -40,7 +41,6 @@ MAX_MANIFEST = 4 * 1024 * 1024
 MAX_CONFIG = 8 * 1024 * 1024
 MAX_TOKEN_BODY = 64 * 1024
 CALL_DEADLINE = 120.0  # seconds for one API call, retries and the whole body included
-_CHUNK = 64 * 1024
 # Registries whose token service lives on another host; credentials may go there and nowhere else.
 TOKEN_HOSTS = {
     "docker.io": "auth.docker.io",
@@ -179,19 +179,7 @@ class RegistryClient:
     @staticmethod
     def _read(response: requests.Response, cap: int, deadline: float, where: str) -> bytes:
         """The body, chunk by chunk: over `cap` bytes or past the deadline, an ApiError at once."""
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and len(declared) < 20 and int(declared) > cap:
-            raise ApiError(f"{where}: body of {int(declared):,} bytes is over the {cap:,}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := response.raw.read1(_CHUNK, decode_content=True):
-            size += len(chunk)
-            if size > cap:
-                raise ApiError(f"{where}: body is over the {cap:,}-byte limit")
-            if time.monotonic() > deadline:
-                raise ApiError(f"{where}: body still arriving after the deadline")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(http_body.chunks(response, cap, deadline, where))
 
     def _realm(self, realm: str) -> str:
         """The token URL, if credentials may go there: https (http only on loopback), no user@

@@ -21,8 +21,9 @@ from pathlib import Path
 from scripts.collect import collect
 from scripts.errors import InputError, ScriptError
 from scripts.matrix import PYPROJECT, python_versions
-from scripts.model import SHA_RE, Report, from_dict, to_dict
+from scripts.model import RUN_RECORD, SHA_RE, Report, RunContext, from_dict, run_context_from_dict, to_dict
 from scripts.render import Context, render_report, render_summary
+from scripts.untrusted import load_json
 
 
 def run_url(env: Mapping[str, str]) -> str:
@@ -54,8 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_record(folder: Path) -> RunContext | None:
+    """DIR/.run.json as scripts.fetch writes it (the run's commit, link and artifacts from the
+    API), or None in CI, where the folder is download-artifact's."""
+    path = folder / RUN_RECORD
+    if not path.is_file():
+        return None
+    return run_context_from_dict(load_json(path, 1024 * 1024), where=str(path))
+
+
 def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
-    head_sha = args.head_sha or env.get("REPORT_HEAD_SHA", "")
+    record = run_record(args.dir)
+    head_sha = args.head_sha or env.get("REPORT_HEAD_SHA", "") or (record.head_sha if record else "")
     if head_sha and not SHA_RE.match(head_sha):
         raise ScriptError(f"--head-sha: {head_sha[:60]!r} is not a 40-character commit sha")
     if not 0 <= args.threshold <= 100:  # NaN fails both comparisons
@@ -64,9 +75,11 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
         args.dir,
         python_versions(args.pyproject),
         head_sha=head_sha,
-        run_url=run_url(env),
+        run_url=record.run_url if record else run_url(env),
         coverage_threshold=args.threshold,
     )
+    if record:  # as CD's comment shows them: the links the API gives
+        report = replace(report, artifacts=record.artifacts)
     # A repository without attestations (private, not Enterprise Cloud) or without code scanning
     # fails those steps; CI carries on, and the comment says what was skipped.
     outcomes = {"attestation": args.attestation, "code-scanning": args.code_scanning}
@@ -84,7 +97,9 @@ def report_json(report: Report) -> str:
     return text
 
 
-def context(env: Mapping[str, str]) -> Context:
+def context(env: Mapping[str, str], record: RunContext | None = None) -> Context:
+    if record and not env.get("GITHUB_REPOSITORY"):
+        return Context(record.server_url, record.repository)
     return Context(env.get("GITHUB_SERVER_URL", "").rstrip("/"), env.get("GITHUB_REPOSITORY", ""))
 
 
@@ -105,10 +120,11 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     env = os.environ if env is None else env
     try:
         report = build(args, env)
+        where = context(env, run_record(args.dir))
         if args.dry_run:
-            print(render_report(report, context=context(env)))
+            print(render_report(report, context=where))
         else:
-            for path in write(report, args.out, context(env)):
+            for path in write(report, args.out, where):
                 print(f"report: wrote {path}", file=sys.stderr)
             if args.step_summary:
                 with args.step_summary.open("a", encoding="utf-8") as summary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import comment, deploy
+from scripts import comment, deploy, fetch
 
 HELP = {
     comment: [
@@ -39,6 +39,16 @@ HELP = {
         "args arguments for the service (default: 2 3)",
         "Smoke deploy: pin the image CI built to its digest",
     ],
+    fetch: [
+        "usage: python -m scripts.fetch",
+        "--repo REPO OWNER/NAME of the repository the run belongs to",
+        "--run-id RUN_ID the workflow run (the number in .../actions/runs/N)",
+        "--pr PR a pull request: its head commit's newest CI run",
+        "--out OUT folder to create (must not exist, or be empty)",
+        "--name PATTERN artifacts to fetch, shell-style (repeatable; default: reports-py*, lint, scan, image)",
+        "--dry-run list what would be fetched; download nothing",
+        "Download a CI run's artifacts and lay them out as scripts.report reads them",
+    ],
 }
 
 
@@ -63,6 +73,12 @@ def test_help__names_every_option_and_what_it_is_for(module, capsys, monkeypatch
             "argument --deploy-source: invalid choice: 'ci'",
         ),
         (deploy, ["--head-sha", "x"], "the following arguments are required: --image-json"),
+        (fetch, ["--repo", "o/r", "--out", "d"], "one of the arguments --run-id --pr is required"),
+        (
+            fetch,
+            ["--repo", "o/r", "--run-id", "1", "--pr", "2", "--out", "d"],
+            "argument --pr: not allowed with argument --run-id",
+        ),
         (deploy, ["--image-json", "x"], "the following arguments are required: --head-sha"),
     ],
 )

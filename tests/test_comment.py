@@ -162,6 +162,17 @@ class TestFaults:
         [made] = fake.comments_on(REPO, 7)
         assert sticky.sections(made["body"])["ci"] == "two"
 
+    def test_comment__token_that_cannot_write_names_the_permission(self, fake, env, body, capsys):
+        """A read-only token: GitHub's 403 says which permission the endpoint needs; so do we."""
+        refused = {"message": "Resource not accessible by personal access token", "status": "403"}
+        headers = {"X-Accepted-GitHub-Permissions": "issues=write; pull_requests=write"}
+        fake.fault("POST", r"/issues/7/comments$", 403, refused, headers)
+        assert run(env, *ci(body())) == 4
+        assert capsys.readouterr().err == (
+            "comment: error: writing the sticky comment: GitHub API answered 403: Resource not accessible by"
+            " personal access token (the token needs issues=write or pull_requests=write)\n"
+        )
+
     def test_comment__persistent_502_is_one_clear_line(self, fake, env, body, capsys):
         fake.fault("GET", r"/issues/7/comments$", 502, {"message": "Server Error"}, times=10)
         assert run(env, *ci(body())) == 4

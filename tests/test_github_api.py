@@ -110,6 +110,31 @@ class TestDescribe:
         exc = requests.ConnectionError("refused " + "z" * 300)
         assert describe(exc) == "GitHub API unreachable: ConnectionError: refused " + "z" * 192
 
+    @pytest.mark.parametrize(
+        ("header", "needed"),
+        [
+            ("actions=read", "actions=read"),
+            ("pull_requests=write,contents=read", "pull_requests=write,contents=read"),
+            (
+                "pull_requests=read,contents=read; issues=read,contents=read",
+                "pull_requests=read,contents=read or issues=read,contents=read",
+            ),
+            ("<script>=x", ""),  # not the header's grammar: not repeated
+            ("", ""),
+        ],
+    )
+    def test_token_without_the_permission__the_one_it_lacks(self, header, needed):
+        """GitHub's documented forms of X-Accepted-GitHub-Permissions (alternatives after ';')."""
+        exc = GithubException(
+            403, {"message": "Resource not accessible by integration"}, {"x-accepted-github-permissions": header}
+        )
+        hint = f" (the token needs {needed})" if needed else ""
+        assert describe(exc) == f"GitHub API answered 403: Resource not accessible by integration{hint}"
+
+    def test_permission_header__only_on_a_refusal(self):
+        exc = GithubException(422, {"message": "Validation Failed"}, {"X-Accepted-GitHub-Permissions": "issues=write"})
+        assert describe(exc) == "GitHub API answered 422: Validation Failed"
+
     def test_anything_else(self):
         assert describe(KeyError("k")) == "GitHub API call failed: KeyError: 'k'"
 

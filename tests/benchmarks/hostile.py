@@ -20,6 +20,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.support.zips import raw_zip, zeros_deflated
+
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 TARGET_MB = 300
@@ -100,6 +102,13 @@ def inputs(folder: Path) -> list[tuple[str, Path, str]]:
             "from scripts.model import from_dict; from scripts.untrusted import load_json; from_dict(load_json(Path(P), 16 * 1024 * 1024))",
         )
     )
+    bomb = folder / "bomb.zip"
+    bomb.write_bytes(raw_zip([("reports-py3.12/junit.xml", zeros_deflated(1024), 1024**3, 0)]))
+    unpack = "from scripts.unzip import extract; extract(Path(P), Path(P + '.out'), 'artifact')"
+    cases.append(("zip bomb: 1 GiB of zeros in 1 MB (fetch, ≤ 100)", bomb, unpack))
+    many = folder / "many.zip"
+    many.write_bytes(raw_zip([(f"e{i}", b"\x03\x00", 0, 0) for i in range(100_000)]))
+    cases.append(("zip of 100,000 empty entries (fetch, ≤ 100)", many, unpack))
     return cases
 
 

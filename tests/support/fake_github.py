@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import re
 import threading
@@ -45,6 +46,9 @@ class State:
     pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    zips: dict[int, bytes] = field(default_factory=dict)  # artifact id -> its zip
+    workflow_runs: list[dict[str, Any]] = field(default_factory=list)  # newest first, as GitHub lists
+    blob_requests: list[dict[str, str]] = field(default_factory=list)  # headers the blob host received
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
@@ -114,15 +118,57 @@ class FakeGitHub:
         self.state.comments[cid] = comment
         return comment
 
-    def add_run(self, repo: str, run_id: int, artifact_names: list[str], ids: list[int] | None = None) -> None:
+    def add_run(
+        self,
+        repo: str,
+        run_id: int,
+        artifact_names: list[str],
+        ids: list[int] | None = None,
+        zips: dict[str, bytes] | None = None,
+    ) -> None:
+        """A run and its artifacts; with zips, each artifact downloads as those bytes, listed
+        with their size and sha256 digest as GitHub lists them."""
         template = load("list-workflow-run-artifacts.200.json")["artifacts"][0]
         artifacts = []
         for i, name in enumerate(artifact_names):
             artifact = self._rewrite(copy.deepcopy(template))
-            artifact.update(id=ids[i] if ids else run_id * 100 + i, name=name, expired=False)
+            artifact_id = ids[i] if ids else run_id * 100 + i
+            artifact.update(id=artifact_id, name=name, expired=False)
+            artifact["url"] = f"{self.url}/repos/{repo}/actions/artifacts/{artifact_id}"
+            artifact["archive_download_url"] = f"{artifact['url']}/zip"
+            if zips and name in zips:
+                data = zips[name]
+                artifact.update(size_in_bytes=len(data), digest="sha256:" + hashlib.sha256(data).hexdigest())
+                with self.lock:
+                    self.state.zips[artifact_id] = data
             artifacts.append(artifact)
         with self.lock:
             self.state.runs[(repo, run_id)] = artifacts
+
+    def add_workflow_run(
+        self,
+        repo: str,
+        run_id: int,
+        head_sha: str,
+        *,
+        path: str = ".github/workflows/ci.yml",
+        event: str = "pull_request",
+        conclusion: str = "success",
+    ) -> None:
+        """A run as GET /repos/{repo}/actions/runs lists it (newest first)."""
+        run = self._rewrite(copy.deepcopy(load("list-workflow-runs.200.json")["workflow_runs"][0]))
+        text = json.dumps(run).replace("octo-org/octo-repo", repo).replace("octocat/Hello-World", repo)
+        run = json.loads(text.replace("30433642", str(run_id)))
+        run.update(
+            id=run_id,
+            head_sha=head_sha,
+            path=f"{path}@refs/heads/main",
+            event=event,
+            status="completed",
+            conclusion=conclusion,
+        )
+        with self.lock:
+            self.state.workflow_runs.insert(0, run)
 
     def fault(
         self,
@@ -155,6 +201,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)\Z"), "delete_comment"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)\Z"), "get_run"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts\Z"), "list_artifacts"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs\Z"), "list_runs"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/artifacts/(\d+)/zip\Z"), "download_artifact"),
     ("POST", re.compile(r"/graphql\Z"), "graphql"),
     ("GET", re.compile(r"/user\Z"), "get_user"),
 ]
@@ -198,9 +246,11 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             path, query = split.path, parse_qs(split.query)
             body = self._body() if method in ("POST", "PATCH") else {}
             state = fake.state
+            if path.startswith("/_blob/") and method == "GET":  # the signed-URL host: no token wanted
+                return self.blob(path.removeprefix("/_blob/"))
             with fake.lock:
                 state.requests.append((method, self.path))
-                if self.headers.get("Authorization") != f"token {state.token}":
+                if self.headers.get("Authorization") not in (f"token {state.token}", f"Bearer {state.token}"):
                     return self._send(401, load("error.401.bad-credentials.json"))
                 for fault in state.faults:
                     if fault.method == method and fault.times > 0 and re.search(fault.path, path):
@@ -328,7 +378,12 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, load("error.404.not-found.json"))
             run = fake._rewrite(load("get-workflow-run.200.json"))
             text = json.dumps(run).replace("octo-org/octo-repo", repo).replace("30433642", run_id)
-            self._send(200, json.loads(text))
+            run = json.loads(text)
+            with fake.lock:  # what add_workflow_run said of this run, if anything
+                listed = next((r for r in fake.state.workflow_runs if r["id"] == int(run_id)), None)
+            if listed:
+                run.update({k: listed[k] for k in ("head_sha", "path", "event", "status", "conclusion")})
+            self._send(200, run)
 
         def list_artifacts(self, repo: str, run_id: str, query: dict[str, list[str]], **_: Any) -> None:
             with fake.lock:
@@ -336,6 +391,41 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if artifacts is None:
                 return self._send(404, load("error.404.not-found.json"))
             self._paginate(artifacts, query, wrap="artifacts")
+
+        def list_runs(self, repo: str, query: dict[str, list[str]], **_: Any) -> None:
+            head_sha = query.get("head_sha", [""])[0]
+            with fake.lock:
+                runs = [
+                    r
+                    for r in fake.state.workflow_runs
+                    if r["repository"]["full_name"] == repo and (not head_sha or r["head_sha"] == head_sha)
+                ]
+            self._paginate(runs, query, wrap="workflow_runs")
+
+        def download_artifact(self, repo: str, artifact_id: str, **_: Any) -> None:
+            """302 to a short-lived URL on another host, as GitHub does (here: "localhost", a
+            different host name for the same server, so a client that forwards the token shows)."""
+            with fake.lock:
+                known = int(artifact_id) in fake.state.zips and any(
+                    a["id"] == int(artifact_id) for (r, _), arts in fake.state.runs.items() if r == repo for a in arts
+                )
+            if not known:
+                return self._send(404, load("error.404.not-found.json"))
+            port = fake.server.server_address[1]
+            self._send(302, None, {"Location": f"http://localhost:{port}/_blob/{artifact_id}?sig=x&expires=60"})
+
+        def blob(self, rest: str) -> None:
+            artifact_id = urlsplit(rest).path
+            with fake.lock:
+                fake.state.blob_requests.append(dict(self.headers.items()))
+                data = fake.state.zips.get(int(artifact_id)) if artifact_id.isdigit() else None
+            if data is None:
+                return self._send(404, None)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def graphql(self, body: dict[str, Any], **_: Any) -> None:
             if "viewer" in str(body.get("query", "")):
