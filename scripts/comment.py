@@ -58,9 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def section_body(
-    args: argparse.Namespace, artifacts: tuple[Artifact, ...] = (), server_url: str = "https://github.com"
-) -> str:
+def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...], server_url: str) -> str:
     """The markdown for our section, from whichever source was given. What the artifact says is
     data only: the commit, the run's links and who ran the deploy come from trusted context."""
     if args.deploy:
@@ -108,7 +106,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise VerificationError(f"--head-sha {args.head_sha[:60]!r} is not a 40-character commit sha")
     if args.dry_run and not env.get("GITHUB_TOKEN"):
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-        print(sticky.compose(None, section, section_body(args, server_url=server)))
+        print(sticky.compose(None, section, section_body(args, (), server)))
         print(f"comment: dry run, no GITHUB_TOKEN: would write the {section} section on {args.repo}", file=sys.stderr)
         return 0
     settings = github_api.Settings.from_env(env)
@@ -130,7 +128,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     outcome = github_api.upsert(pr, author, make_body, dry_run=args.dry_run)
     if args.dry_run:
-        print(make_body(None) if not bodies else bodies[-1])
+        print(bodies[-1])
     print(f"comment: {outcome.action} the {section} section on #{pr.number} {outcome.url}".rstrip(), file=sys.stderr)
     return 0
 

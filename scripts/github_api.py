@@ -191,9 +191,11 @@ def upsert(pr: PullRequest, author: str, make_body: Callable[[str | None], str],
     so the pull request ends with exactly one comment whichever run finishes last.
     """
     existing = our_comments(pr, author)
-    if dry_run:
+    if dry_run:  # the body is still made, merged with what is there: the dry run shows it
         if existing:
+            make_body(existing[0].body)
             return Outcome("would update", existing[0].id, existing[0].html_url)
+        make_body(None)
         return Outcome("would create", None, "")
     if existing:
         keep, extra = existing[0], existing[1:]

@@ -63,6 +63,26 @@ def test_help__names_every_option_and_what_it_is_for(module, capsys, monkeypatch
 
 
 @pytest.mark.parametrize(
+    ("module", "example"),
+    [
+        (
+            comment,
+            "\n    python -m scripts.comment --repo OWNER/NAME --pr N --head-sha SHA --body-file OUT/comment.md\n",
+        ),
+        (deploy, "\n    python -m scripts.deploy --image-json image/image.json --head-sha SHA --out deploy.json\n"),
+        (fetch, "\n    python -m scripts.fetch --repo OWNER/NAME --run-id N --out DIR\n"),
+    ],
+    ids=lambda m: getattr(m, "__name__", "example"),
+)
+def test_help__examples_shown_as_written_not_rewrapped(module, example, capsys, monkeypatch):
+    """The description's command lines must stay copyable: one line each, indented as written."""
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit, match=r"^0$"):
+        module.main(["--help"])
+    assert example in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
     ("module", "argv", "error"),
     [
         (comment, ["--body-file", "x"], "the following arguments are required: --repo"),

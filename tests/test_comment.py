@@ -248,6 +248,45 @@ class TestOther:
         assert "would create" in out.err
         assert writes(fake) == []
 
+    def test_comment__dry_run_shows_the_body_merged_with_the_other_section(self, fake, env, body, capsys):
+        assert run(env, *ci(body("first"))) == 0
+        capsys.readouterr()
+        fake.add_comment(REPO, 7, "someone else's comment")
+        [ours] = [c for c in fake.comments_on(REPO, 7) if sticky.is_ours(c["body"])]
+        deploy = sticky.compose(ours["body"], "cd", "deployed")
+        fake.state.comments[ours["id"]]["body"] = deploy
+        assert run(env, *ci(body("second")), "--dry-run") == 0
+        out = capsys.readouterr()
+        assert sticky.sections(out.out) == {"ci": "second", "cd": "deployed"}
+        assert out.err == f"comment: would update the ci section on #7 {ours['html_url']}\n"
+        assert sticky.sections(fake.state.comments[ours["id"]]["body"])["ci"] == "first"
+
+    def test_comment__dry_run_would_create__one_line_no_trailing_space(self, fake, env, body, capsys):
+        assert run(env, *ci(body("new")), "--dry-run") == 0
+        assert capsys.readouterr().err == "comment: would create the ci section on #7\n"
+
+    def test_comment__head_lookup_without_a_number__no_warning(self, fake, env, body, capsys):
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", SHA, "--body-file", body("x")]
+        assert run(env, *argv) == 0
+        assert "warning" not in capsys.readouterr().err
+
+    def test_comment__dry_run_without_a_token__links_on_github_com_by_default(self, tmp_path, capsys):
+        from scripts.model import Report, to_dict
+
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(Report(python_versions=("3.12",)))))
+        argv = ["--pr", "7", "--head-sha", SHA, "--report", str(report), "--run-id", "5", "--dry-run"]
+        assert run({}, *argv) == 0
+        assert f"(https://github.com/{REPO}/actions/runs/5#artifacts)" in capsys.readouterr().out
+        assert run({"GITHUB_SERVER_URL": "https://ghe.example/"}, *argv) == 0
+        assert f"(https://ghe.example/{REPO}/actions/runs/5#artifacts)" in capsys.readouterr().out
+
+    def test_comment__reads_the_process_environment_when_given_none(self, body, capsys, monkeypatch):
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        monkeypatch.setenv("GITHUB_SERVER_URL", "https://ghe.example")
+        assert comment.main(["--repo", REPO, *ci(body("env")), "--dry-run"]) == 0
+        assert "would write the ci section" in capsys.readouterr().err
+
     def test_comment__dry_run_without_a_token_prints_the_body(self, env, body, capsys):
         assert run({}, *ci(body("offline")), "--dry-run") == 0
         assert sticky.sections(capsys.readouterr().out)["ci"] == "offline"

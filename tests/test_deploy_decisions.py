@@ -110,12 +110,22 @@ class TestFromTheRegistry:
         assert f"CI's record is for commit {OTHER[:12]}, not {HEAD[:12]}" in result["reason"]
         assert docker.calls == []
 
-    def test_credentials_without_image_name__refused_before_any_request(self, tmp_path, registry, docker):
+    @pytest.mark.parametrize(
+        "env",
+        [
+            {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"},
+            {"REGISTRY_USERNAME": "u"},
+            {"REGISTRY_PASSWORD": "a-token-alone"},
+        ],
+    )
+    def test_credentials_without_image_name__refused_before_any_request(self, tmp_path, registry, docker, env):
+        """Either half of the credentials is a secret that image.json must not steer."""
         digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
-        env = {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
         status, result = run_deploy(tmp_path, record(registry, digest), env=env)
         assert (status, result["status"]) == (5, "refused")
-        assert "registry credentials are set but --image-name is not" in result["reason"]
+        assert result["reason"] == (
+            "refused to run: registry credentials are set but --image-name is not: image.json may not choose their host"
+        )
         assert registry.seen == []
         assert docker.calls == []
 
@@ -216,8 +226,31 @@ class TestForkArchive:
         docker.set(ids={"img:tag": "sha256:" + "9" * 64})
         status, result = run_deploy(tmp_path, self.archive_record(config_id), "--archive", str(classic(tmp_path)))
         assert (status, result["status"]) == (5, "refused")
-        assert "the engine loaded sha256:9999" in result["reason"]
+        assert result["reason"] == (
+            f"refused to run: the engine loaded sha256:{'9' * 64}, which the archive does not name"
+        )
         assert "create" not in docker.commands()
+
+    def test_archive__loaded_from_its_path_and_asked_for_by_its_tag(self, tmp_path, docker):
+        """The exact commands: `docker load --input PATH`, then the Id of the archive's own tag."""
+        config_id = f"sha256:{sha(CONFIG)}"
+        docker.set(ids={"img:tag": config_id})
+        path = classic(tmp_path)
+        status, _ = run_deploy(tmp_path, self.archive_record(config_id), "--archive", str(path))
+        assert status == 0
+        assert docker.calls[:2] == [
+            ["load", "--input", str(path)],
+            ["image", "inspect", "--format", "{{.Id}}", "img:tag"],
+        ]
+
+    def test_engine_loading_nothing__said_so(self, tmp_path, docker):
+        config_id = f"sha256:{sha(CONFIG)}"
+        docker.set(ids={"img:tag": ""})
+        status, result = run_deploy(tmp_path, self.archive_record(config_id), "--archive", str(classic(tmp_path)))
+        assert (status, result["reason"]) == (
+            5,
+            "refused to run: the engine loaded nothing, which the archive does not name",
+        )
 
     def test_archive_of_another_commit__refused_before_loading(self, tmp_path, docker):
         config = json.dumps({"config": {"Labels": {"org.opencontainers.image.revision": OTHER}}}).encode()
@@ -232,7 +265,19 @@ class TestForkArchive:
             tmp_path, self.archive_record("sha256:" + "1" * 64), "--archive", str(classic(tmp_path))
         )
         assert (status, result["status"]) == (5, "refused")
+        assert result["reason"] == (
+            f"refused to run: the archive holds sha256:{sha(CONFIG)}, CI recorded sha256:{'1' * 64}"
+        )
         assert docker.calls == []
+
+    def test_archive_holding_two_images__both_named_in_order(self, tmp_path, docker):
+        path, manifest_digest = oci(tmp_path)
+        status, result = run_deploy(tmp_path, self.archive_record("sha256:" + "1" * 64), "--archive", str(path))
+        held = ", ".join(sorted([f"sha256:{sha(CONFIG)}", manifest_digest]))
+        assert (status, result["reason"]) == (
+            5,
+            f"refused to run: the archive holds {held}, CI recorded sha256:{'1' * 64}",
+        )
 
 
 class TestAlwaysAResult:
@@ -287,6 +332,30 @@ class TestContainerEdge:
         monkeypatch.setenv("PATH", "/nonexistent")
         with pytest.raises(DeployError, match=r"^docker is not installed$"):
             container.docker("version")
+
+    def test_exit_code__the_engines_record_not_the_cli_return(self, docker):
+        from scripts import container
+
+        docker.set(run={"stdout": "", "exit": 0}, inspect="3")
+        result = container.run("img", [], timeout=10)
+        assert (result.exit_code, result.timed_out) == (3, False)
+
+    def test_exit_code__engine_cannot_say_then_the_clis(self, docker):
+        """inspect failing (the container already gone) is not an error: the CLI's code stands."""
+        from scripts import container
+
+        docker.set(run={"stdout": "", "exit": 4}, fail={"inspect": "Error: No such container"})
+        result = container.run("img", [], timeout=10)
+        assert (result.exit_code, result.timed_out) == (4, False)
+
+    def test_kill_failing_at_the_timeout__still_a_timeout(self, docker):
+        """The container may have exited just as the timeout struck: kill failing is no error."""
+        from scripts import container
+
+        docker.set(run={"stdout": "", "sleep": 1.5}, fail={"kill": "Error: container is not running"})
+        result = container.run("img", [], timeout=0.3)
+        assert (result.exit_code, result.timed_out) == (None, True)
+        assert [c[0] for c in docker.calls if c[0] == "kill"] == ["kill"]
 
     def test_docker_hanging__named_with_its_deadline(self, docker):
         from scripts import container

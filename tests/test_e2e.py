@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import sticky
-from tests.e2e.pipeline import OWNER, REPO, Pipeline, pr_scenario
+from scripts import fetch, report, sticky
+from tests.e2e.pipeline import OWNER, REPO, TOKEN, Pipeline, pr_scenario
 
 pytestmark = pytest.mark.e2e
 FORK = "forker/sample-app"
@@ -118,6 +118,20 @@ class TestPullRequest:
         assert "## ✅ Deploy: success" in parts["cd"]
         assert f"image: `{name}@{digest}`" in parts["cd"]
         assert "```text\n5\n```" in parts["cd"]
+
+    def test_pr__fetch_and_report_on_a_laptop_show_the_ci_section_posted(
+        self, pipeline, pull_request, tmp_path, capsys
+    ):
+        """Issue 15: fetch the PR's CI run from the (local) GitHub, then report --dry-run: the
+        same CI section the PR comment got, byte for byte."""
+        ci, _, _ = pull_request
+        [comment] = pipeline.comments(7)
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": pipeline.github.url, "GITHUB_PACE_REQUESTS": "0"}
+        out = tmp_path / "fetched"
+        assert fetch.main(["--repo", REPO, "--pr", "7", "--out", str(out)], env) == 0
+        assert f"run {ci.run_id}: 6 artifact(s)" in capsys.readouterr().out
+        assert report.main([str(out), "--dry-run"], env={}) == 0
+        assert capsys.readouterr().out == sticky.sections(comment["body"])["ci"] + "\n"
 
     def test_pr__superseded_runs_keep_cd_green_and_the_comment_on_the_newest_commit(self, pipeline, pull_request):
         """GitHub cancels the superseded run and still sends workflow_run (conclusion cancelled);

@@ -125,7 +125,7 @@ def test_body_file__cannot_fake_or_close_our_sections(tmp_path):
     path = tmp_path / "comment.md"
     path.write_text(f"{HOSTILE}\n{sticky.end('ci')}\n{sticky.begin('cd')}\nforged deploy".replace("\ud800", ""))
     args = comment.build_parser().parse_args(["--repo", "o/r", "--body-file", str(path)])
-    body = sticky.compose(None, "ci", comment.section_body(args))
+    body = sticky.compose(None, "ci", comment.section_body(args, (), "https://github.com"))
     assert body.count("<!--") == 3  # our marker, and the begin and end of the one section
     assert set(sticky.sections(body)) == {"ci"}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import re
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -270,6 +272,8 @@ class Pipeline:
             git(self.repo, "checkout", "-q", sha)
         run = self.act("ci.yml", event_name, payload)
         self._register_artifacts(run.run_id)
+        event = "pull_request" if event_name == "pull_request" else event_name
+        self.github.add_workflow_run(REPO, run.run_id, sha, event=event, conclusion="success" if run.ok else "failure")
         return run
 
     def cd(
@@ -286,11 +290,19 @@ class Pipeline:
         return self.act("cd.yml", "workflow_run", event, checkout="main")
 
     def _register_artifacts(self, run_id: int) -> None:
-        """Tell the local GitHub which artifacts the run uploaded (as GitHub's API would list them)."""
+        """Tell the local GitHub which artifacts the run uploaded, each as the zip GitHub would
+        serve (its files under the upload's root), listed with its size and digest."""
         folder = self.artifacts / "runs" / str(run_id)
         names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         ids = [int((folder / f".{n}.id").read_text()) for n in names]
-        self.github.add_run(REPO, run_id, names, ids)
+        zips = {}
+        for name in names:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(p for p in (folder / name).rglob("*") if p.is_file()):
+                    archive.write(path, path.relative_to(folder / name).as_posix())
+            zips[name] = buffer.getvalue()
+        self.github.add_run(REPO, run_id, names, ids, zips=zips)
 
     def artifact(self, run: ActRun, name: str) -> Path:
         return self.artifacts / "runs" / str(run.run_id) / name

@@ -3,7 +3,8 @@ suite on machines without an engine. Installed as an executable called `docker` 
 every call (argv, one JSON line each) and answers from a JSON state file:
 
     {"pulls": {"ref": true}, "run": {"stdout": "5\\n", "stderr": "", "exit": 0, "sleep": 0},
-     "load": "Loaded image ID: sha256:...", "ids": {"ref": "sha256:..."}, "fail": {"create": "msg"}}
+     "load": "Loaded image ID: sha256:...", "ids": {"ref": "sha256:..."}, "fail": {"create": "msg"},
+     "inspect": "3"}
 
 It models only what scripts.container and scripts.deploy ask of docker, with docker's own output
 shapes; the real engine is exercised by the docker-marked tests.
@@ -46,8 +47,10 @@ elif command == "start":
     open(os.environ["FAKE_DOCKER_STATE"] + ".exit", "w").write(str(run.get("exit", 0)))
     sys.exit(run.get("exit", 0))
 elif command == "inspect":
+    # The engine's record of the container's exit code; a test may make it differ from what
+    # `docker start --attach` returned (the engine is the one to believe).
     path = os.environ["FAKE_DOCKER_STATE"] + ".exit"
-    print(open(path).read() if os.path.exists(path) else "137")
+    print(state["inspect"] if "inspect" in state else open(path).read() if os.path.exists(path) else "137")
 elif command == "kill":
     # As the engine does: the container dies, so the attached `docker start` returns (137).
     import signal

@@ -1,0 +1,309 @@
+"""The registry client's decisions with exact oracles, against the local OCI server: which
+references parse, where plain HTTP and credentials go, how often and how long it retries, what
+each failure says. Messages are written out here, not taken from the code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripts import registry
+from scripts.errors import ApiError, InputError
+from scripts.registry import INDEX_TYPES, MANIFEST_TYPES, ImageRef, RegistryClient
+from tests.support.oci_server import Server, digest, image
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.stop()
+
+
+class TestImageRef:
+    @pytest.mark.parametrize(
+        ("text", "parsed"),
+        [
+            ("ghcr.io/Octo-Org/App:v1", ("ghcr.io", "octo-org/app", "v1", "")),
+            ("localhost/o/r", ("localhost", "o/r", "", "")),
+            ("localhost:5000/o/r:t", ("localhost:5000", "o/r", "t", "")),
+            ("registry:5000/o/r", ("registry:5000", "o/r", "", "")),
+            (f"ghcr.io/o/r@{DIGEST}", ("ghcr.io", "o/r", "", DIGEST)),
+            (f"ghcr.io/o/r:v1@{DIGEST}", ("ghcr.io", "o/r", "v1", DIGEST)),
+        ],
+    )
+    def test_parse__accepted(self, text, parsed):
+        ref = ImageRef.parse(text)
+        assert (ref.registry, ref.repository, ref.tag, ref.digest) == parsed
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "octo/app:v1",  # no registry: Docker would read "octo" as a Docker Hub user
+            "registry/o/r",  # a bare word is not a host unless it is localhost
+            "LOCALHOST/o/r",
+            "ghcr.io",
+            "",
+            "ghcr.io/o/r:-bad",
+            "ghcr.io/o/r@sha256:short",
+        ],
+    )
+    def test_parse__refused_in_one_line(self, text):
+        with pytest.raises(InputError, match="is not REGISTRY") as caught:
+            ImageRef.parse(text)
+        assert str(caught.value) == f"{text!r} is not REGISTRY/REPOSITORY[:TAG][@DIGEST]"
+
+    def test_parse__long_input_shown_cut_to_100(self):
+        text = "x" * 150
+        with pytest.raises(InputError, match="is not REGISTRY") as caught:
+            ImageRef.parse(text)
+        assert str(caught.value) == f"{'x' * 100!r} is not REGISTRY/REPOSITORY[:TAG][@DIGEST]"
+
+
+class TestWhereRequestsGo:
+    @pytest.mark.parametrize(
+        ("address", "base"),
+        [
+            ("ghcr.io", "https://ghcr.io"),
+            ("127.0.0.1:5000", "http://127.0.0.1:5000"),
+            ("localhost:5000", "http://localhost:5000"),
+            ("[::1]:5000", "http://[::1]:5000"),
+            ("registry.example:5000", "https://registry.example:5000"),
+            ("user@127.0.0.1:5000", "https://user@127.0.0.1:5000"),  # a user part is never "local"
+        ],
+    )
+    def test_plain_http_only_to_loopback(self, address, base):
+        assert RegistryClient(address).base == base
+
+    @pytest.mark.parametrize(
+        ("username", "password", "credentials"),
+        [("", "", None), ("u", "", ("u", "")), ("", "p", ("", "p")), ("u", "p", ("u", "p"))],
+    )
+    def test_credentials__either_half_is_sent(self, username, password, credentials):
+        """A registry token alone (no user name) is valid for some registries: never dropped."""
+        assert RegistryClient("ghcr.io", username, password).credentials == credentials
+
+    def test_defaults__anonymous_30_s_reads_4_retries_half_second_backoff(self):
+        client = RegistryClient("ghcr.io")
+        assert (client.credentials, client.timeout, client.retries, client.backoff) == (None, 30.0, 4, 0.5)
+        assert (client.deadline, client.basic, client.auth_header) == (120.0, False, {})
+
+    def test_environment_proxy_and_netrc__ignored(self, server, monkeypatch, tmp_path):
+        """trust_env off: a proxy variable would otherwise send the request (and the credentials)
+        to the proxy, here a port that refuses every connection."""
+        manifest_digest, _ = image(server)
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "")
+        monkeypatch.setenv("no_proxy", "")
+        (tmp_path / ".netrc").write_text("machine 127.0.0.1 login thief password stolen\n")
+        monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+        client = RegistryClient(server.address, retries=0)
+        assert client.session.trust_env is False
+        assert client.resolve(ImageRef.parse(f"{server.address}/o/r:v1")).digest == manifest_digest
+        assert all("Authorization" not in h for h in server.headers)
+
+
+class TestRetries:
+    def test_5xx__retried_with_doubling_backoff_then_one_line(self, server, monkeypatch):
+        slept: list[float] = []
+        monkeypatch.setattr(registry.time, "sleep", slept.append)
+        server.routes["/v2/o/r/manifests/v1"] = (500, {}, b"{}")
+        client = RegistryClient(server.address, retries=3, backoff=0.5)
+        with pytest.raises(ApiError, match="failed after") as caught:
+            client.digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == (
+            f"registry {server.address}: HEAD http://{server.address}/v2/o/r/manifests/v1 failed after 4 tries (HTTP 500)"
+        )
+        assert slept == [0.5, 1.0, 2.0]
+        assert server.seen == ["HEAD /v2/o/r/manifests/v1"] * 4
+
+    def test_501__not_retried_as_a_server_hiccup_but_reported(self, server, monkeypatch):
+        """Every 5xx is retried (501 too): the status is then named."""
+        monkeypatch.setattr(registry.time, "sleep", lambda _s: None)
+        server.routes["/v2/o/r/manifests/v1"] = (501, {}, b"{}")
+        with pytest.raises(ApiError, match=r"failed after 2 tries \(HTTP 501\)"):
+            RegistryClient(server.address, retries=1).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert len(server.seen) == 2
+
+    def test_4xx__not_retried(self, server, monkeypatch):
+        monkeypatch.setattr(registry.time, "sleep", lambda _s: pytest.fail("a 404 is not retried"))
+        with pytest.raises(ApiError, match="not found") as caught:
+            RegistryClient(server.address, retries=3).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == f"registry {server.address}: not found (404): o/r/manifests/v1"
+        assert server.seen == ["HEAD /v2/o/r/manifests/v1"]
+
+    def test_backoff__never_past_the_deadline(self, server, monkeypatch):
+        slept: list[float] = []
+        monkeypatch.setattr(registry.time, "sleep", slept.append)
+        server.routes["/v2/o/r/manifests/v1"] = (503, {}, b"{}")
+        client = RegistryClient(server.address, retries=2, backoff=1000.0, deadline=5.0)
+        with pytest.raises(ApiError, match="failed after 3 tries"):
+            client.digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert len(slept) == 2
+        assert all(0 < s <= 5.0 for s in slept)
+
+    def test_deadline_passed__one_line_naming_it(self, server, monkeypatch):
+        clock = iter([0.0, 0.0, 200.0, 200.0, 200.0])
+        monkeypatch.setattr(registry.time, "monotonic", lambda: next(clock))
+        monkeypatch.setattr(registry.time, "sleep", lambda _s: None)
+        server.routes["/v2/o/r/manifests/v1"] = (503, {}, b"{}")
+        with pytest.raises(ApiError, match="did not finish") as caught:
+            RegistryClient(server.address, retries=3).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == (
+            f"registry {server.address}: HEAD http://{server.address}/v2/o/r/manifests/v1 did not finish within 120 s"
+        )
+
+    def test_query_string__not_in_the_message(self, server, monkeypatch):
+        """A token URL's query (service, scope) stays out of the error line."""
+        monkeypatch.setattr(registry.time, "sleep", lambda _s: None)
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg",scope="repository:o/r:pull"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        server.routes["/token"] = (502, {}, b"{}")
+        with pytest.raises(ApiError, match="failed after") as caught:
+            RegistryClient(server.address, retries=1).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == (
+            f"registry {server.address}: GET http://{server.address}/token failed after 2 tries (HTTP 502)"
+        )
+
+
+class TestAnswers:
+    def test_digest__head_header_taken_and_latest_by_default(self, server):
+        server.routes["/v2/o/r/manifests/latest"] = (200, {"Docker-Content-Digest": DIGEST}, b"")
+        client = RegistryClient(server.address)
+        assert client.digest(ImageRef.parse(f"{server.address}/o/r")) == DIGEST
+        assert server.seen == ["HEAD /v2/o/r/manifests/latest"]
+
+    def test_digest__without_the_header_the_manifest_is_hashed(self, server):
+        body = json.dumps({"schemaVersion": 2}).encode()
+        server.routes["/v2/o/r/manifests/latest"] = (200, {}, body)
+        assert RegistryClient(server.address).digest(ImageRef.parse(f"{server.address}/o/r")) == digest(body)
+        assert server.seen == ["HEAD /v2/o/r/manifests/latest", "GET /v2/o/r/manifests/latest"]
+
+    def test_media_type__from_content_type_when_the_manifest_has_none(self, server):
+        """An index without mediaType (older registries) is still known as one by its header."""
+        _, config_digest = image(server, tag="amd")
+        amd = digest(server.routes["/v2/o/r/manifests/amd"][2])
+        index = json.dumps(
+            {"schemaVersion": 2, "manifests": [{"digest": amd, "platform": {"os": "linux", "architecture": "amd64"}}]}
+        ).encode()
+        headers = {"Content-Type": f"{INDEX_TYPES[0]}; charset=utf-8"}
+        server.routes["/v2/o/r/manifests/multi"] = (200, headers, index)
+        server.routes[f"/v2/o/r/manifests/{digest(index)}"] = (200, headers, index)
+        resolved = RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:multi"))
+        assert (resolved.media_type, resolved.manifest_digest, resolved.config_digest) == (
+            INDEX_TYPES[0],
+            amd,
+            config_digest,
+        )
+
+    def test_media_type__none_anywhere_is_empty(self, server):
+        body = json.dumps({"schemaVersion": 2, "config": {"digest": DIGEST}}).encode()
+        server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {"Content-Type": ""}, body)
+        server.routes[f"/v2/o/r/blobs/{DIGEST}"] = (404, {}, b"{}")
+        with pytest.raises(ApiError, match="not found") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r@{digest(body)}"))
+        assert str(caught.value) == f"registry {server.address}: not found (404): o/r/blobs/{DIGEST}"
+
+    @pytest.mark.parametrize(
+        ("path", "shown"),
+        [("o/r/manifests/v1", "o/r"), (f"o/r/blobs/{DIGEST}", "o/r")],
+    )
+    def test_403__names_the_repository_only(self, server, path, shown):
+        server.routes[f"/v2/{path}"] = (403, {}, b"{}")
+        client = RegistryClient(server.address)
+        with pytest.raises(ApiError, match="access denied") as caught:
+            client.request("GET", path, "*/*", "repository:o/r:pull")
+        assert str(caught.value) == f"registry {server.address}: access denied (403) to {shown}"
+
+    def test_other_status__method_path_and_status(self, server):
+        server.routes["/v2/o/r/manifests/v1"] = (418, {}, b"{}")
+        with pytest.raises(ApiError, match="answered") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == f"registry {server.address}: GET o/r/manifests/v1 answered 418"
+
+    def test_unknown_challenge__shown_cut_to_60(self, server):
+        challenge = "Negotiate " + "n" * 100
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        with pytest.raises(ApiError, match="unknown challenge") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == f"registry {server.address}: 401 with an unknown challenge {challenge[:60]!r}"
+
+    def test_challenge_kind__the_first_word_only(self, server):
+        """'Basic realm="Bearer x"' is a Basic challenge, whatever its parameters say."""
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": 'Basic realm="Bearer x"'}, b"{}")
+        with pytest.raises(ApiError, match="needs credentials") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == (
+            f"registry {server.address}: needs credentials (set REGISTRY_USERNAME and REGISTRY_PASSWORD)"
+        )
+
+    def test_basic_credentials__sent_after_the_challenge_only(self, server):
+        server.basic = "u:p"
+        image(server)
+        client = RegistryClient(server.address, "u", "p")
+        client.resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert "Authorization" not in server.headers[0]
+        assert all(h.get("Authorization") == "Basic dTpw" for h in server.headers[1:])
+
+    def test_token_scope__the_challenges_or_the_repositorys(self, server):
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "repository:o/r:pull")
+        assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
+
+    def test_token_answer_not_json__names_the_endpoint(self, server):
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        server.routes["/token"] = (200, {}, b"<html>")
+        with pytest.raises(ApiError, match="token") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == f"registry {server.address}: token endpoint sent no JSON"
+
+    @pytest.mark.parametrize(
+        ("manifest", "problem"),
+        [
+            (b"[]", "the manifest is not a JSON object"),
+            (b"{", "manifest is not JSON"),
+        ],
+    )
+    def test_manifest_not_an_object__named(self, server, manifest, problem):
+        server.routes["/v2/o/r/manifests/v1"] = (200, {}, manifest)
+        with pytest.raises(ApiError, match="registry") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == f"registry {server.address}: {problem}"
+
+    def test_config_not_an_object__named(self, server):
+        config = b"[1]"
+        body = json.dumps(
+            {"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}
+        ).encode()
+        server.routes["/v2/o/r/manifests/v1"] = (200, {}, body)
+        server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {}, body)
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        with pytest.raises(ApiError, match="registry") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == f"registry {server.address}: the config blob is not a JSON object"
+
+    def test_manifest_hashing_to_another_digest__both_named(self, server):
+        body = json.dumps({"schemaVersion": 2}).encode()
+        server.routes["/v2/o/r/manifests/v1"] = (200, {"Docker-Content-Digest": DIGEST}, body)
+        server.routes[f"/v2/o/r/manifests/{DIGEST}"] = (200, {}, body)
+        with pytest.raises(ApiError, match="registry") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == f"registry {server.address}: manifest content does not match {DIGEST}"
+
+    def test_labels__missing_config_section_is_no_labels(self, server):
+        config = json.dumps({"architecture": "amd64"}).encode()
+        body = json.dumps(
+            {"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}
+        ).encode()
+        server.routes["/v2/o/r/manifests/v1"] = (200, {}, body)
+        server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {}, body)
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        assert RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1")).labels == {}
