@@ -87,12 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", choices=sorted(MARKERS), default="fast")
     parser.add_argument("--module", action="append", choices=MODULES, help="only these (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and print where")
+    parser.add_argument(
+        "--resume", type=Path, metavar="DIR", help="a kept work folder: finish its run (mutmut skips what it checked)"
+    )
     args = parser.parse_args(argv)
     modules = args.module or list(MODULES)
-    work = Path(tempfile.mkdtemp(prefix="sample-app-mutation-"))
+    work = args.resume or Path(tempfile.mkdtemp(prefix="sample-app-mutation-"))
+    keep = args.keep or args.resume is not None
     try:
-        copy_project(work)
-        configure(work, modules, args.suite)
+        if args.resume is None:
+            copy_project(work)
+            configure(work, modules, args.suite)
         started = time.monotonic()
         mutmut(work, "run", "--max-children", "2")
         seconds = time.monotonic() - started
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in survivors:
             print(mutmut(work, "show", name).rstrip() + "\n")
     finally:
-        if args.keep:
+        if keep:
             print(f"work folder: {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
