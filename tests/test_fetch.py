@@ -239,6 +239,66 @@ class TestFetch:
             " personal access token (the token needs actions=read)"
         ) in capsys.readouterr().err.splitlines()
 
+    @pytest.mark.parametrize(
+        ("status", "body", "headers", "line"),
+        [
+            (410, {"message": "Gone"}, {}, "GitHub answered 410: Gone"),
+            (
+                403,
+                {"message": "Resource not accessible by integration"},
+                {"X-Accepted-GitHub-Permissions": "actions=read"},
+                "GitHub answered 403: Resource not accessible by integration (the token needs actions=read)",
+            ),
+            (404, {"message": "Not Found"}, {}, "GitHub answered 404: Not Found"),
+            (500, ["not", "an", "object"], {}, "GitHub answered 500: Internal Server Error"),
+            (451, {"message": "m" * 300}, {}, "GitHub answered 451: " + "m" * 200),
+        ],
+    )
+    def test_download_refused__one_line_naming_the_artifact(
+        self, github, env, tmp_path, capsys, status, body, headers, line
+    ):
+        ci_run(github)
+        github.fault("GET", r"/actions/artifacts/4200/zip$", status, body, headers)
+        assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(tmp_path / "a")], env) == 4
+        assert capsys.readouterr().err == f"fetch: error: downloading artifact 'reports-py3.10': {line}\n"
+
+    def test_download_over_the_cap__stopped(self, github, env, tmp_path, capsys, monkeypatch):
+        ci_run(github)
+        monkeypatch.setattr(fetch, "MAX_ZIP_BYTES", 100)
+        assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(tmp_path / "a")], env) == 4
+        size = len(github.state.zips[4200])
+        assert capsys.readouterr().err == (
+            f"fetch: error: downloading artifact 'reports-py3.10': body of {size:,} bytes is over the 100-byte limit\n"
+        )
+
+    def test_download_host_unreachable__one_line(self, github, env, tmp_path, capsys):
+        ci_run(github)
+        github.fault("GET", r"/actions/artifacts/4200/zip$", 302, None, {"Location": "http://127.0.0.1:9/blob"})
+        assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(tmp_path / "a")], env) == 4
+        err = capsys.readouterr().err
+        assert err.startswith(
+            "fetch: error: downloading artifact 'reports-py3.10': GitHub API unreachable: ConnectionError"
+        )
+        assert err.count("\n") == 1
+
+    def test_download__proxy_and_netrc_from_the_environment_ignored(self, github, env, tmp_path, monkeypatch):
+        """A proxy variable would send the token to the proxy (here: a refusing port). The listing
+        is PyGithub's and honours a proxy, as a user behind one needs; it is done first."""
+        from scripts import github_api
+
+        ci_run(github)
+        settings = github_api.Settings.from_env(env)
+        repo = github_api.repository(github_api.connect(settings), REPO)
+        [lint] = [a for a in github_api.run_artifacts(repo, 42) if a.name == "lint"]
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "")
+        monkeypatch.setenv("no_proxy", "")
+        (tmp_path / ".netrc").write_text("machine 127.0.0.1 login thief password stolen\n")
+        monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+        github_api.download_artifact(settings, REPO, lint, tmp_path / "lint.zip", max_bytes=10**6)
+        assert (tmp_path / "lint.zip").read_bytes() == github.state.zips[lint.id]
+
     def test_no_token__one_line(self, tmp_path, capsys):
         assert fetch.main(["--repo", REPO, "--run-id", "1", "--out", str(tmp_path / "a")], {}) == 1
         assert capsys.readouterr().err == (
