@@ -450,6 +450,61 @@ class TestUnzip:
         got = unzip.entry_path(name)
         assert (str(got) if got is not None else None) == path
 
+    def test_nested_paths__folders_made_at_any_depth_and_in_any_order(self, tmp_path):
+        entries = {"a/b/c.txt": "deep", "a/": "", "d1/d2/": "", "my report (1).xml": "spaces", "reports/X": "x"}
+        dest = self.extract(tmp_path, entries)
+        assert tree(dest) == ["a/b/c.txt", "my report (1).xml", "reports/X"]
+        assert (dest / "d1" / "d2").is_dir()
+
+    def test_extract__returns_what_it_wrote(self, tmp_path):
+        path = tmp_path / "a.zip"
+        path.write_bytes(make_zip({"x/": "", "x/one": "1", "two": "2"}))
+        written = unzip.extract(path, tmp_path / "out", "artifact 'x'")
+        assert [str(p) for p in written] == ["x/one", "two"]
+
+    def test_caps__exactly_at_the_cap_is_accepted(self, tmp_path):
+        path = tmp_path / "a.zip"
+        path.write_bytes(make_zip({"a": bytes(600), "b": bytes(400)}))
+        limits = unzip.Limits(entries=2, file_bytes=600, total_bytes=1000)
+        assert len(unzip.extract(path, tmp_path / "out", "artifact 'x'", limits)) == 2
+
+    def test_end_record_that_lies__the_directory_is_counted_too(self, tmp_path):
+        data = bytearray(raw_zip([(f"e{i}", b"\x03\x00", 0, 0) for i in range(12)]))
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 8 : end + 12] = (1).to_bytes(2, "little") * 2  # "1 entry", but 12 in the directory
+        path = tmp_path / "a.zip"
+        path.write_bytes(bytes(data))
+        assert unzip.declared_entries(path) == 1
+        with pytest.raises(InputError, match="more than") as caught:
+            unzip.extract(path, tmp_path / "out", "artifact 'x'", unzip.Limits(entries=10))
+        assert str(caught.value) == "artifact 'x': more than 10 entries (12)"
+
+    def test_declared_entries__the_last_end_record_not_one_inside_a_file(self, tmp_path):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("decoy", b"PK\x05\x06" + b"\x00" * 4 + b"\x63\x00\x63\x00" + b"\x00" * 10)
+            archive.writestr("real", b"x")
+        path = tmp_path / "a.zip"
+        path.write_bytes(buffer.getvalue())
+        assert unzip.declared_entries(path) == 2
+
+    def test_declared_entries__an_empty_zip_declares_none(self, tmp_path):
+        buffer = io.BytesIO()
+        zipfile.ZipFile(buffer, "w").close()
+        path = tmp_path / "a.zip"
+        path.write_bytes(buffer.getvalue())
+        assert len(buffer.getvalue()) == 22
+        assert unzip.declared_entries(path) == 0
+
+    def test_merge__nested_files_moved_into_place(self, tmp_path):
+        staged, dest = tmp_path / "staged", tmp_path / "dest"
+        (staged / "a" / "b").mkdir(parents=True)
+        (staged / "a" / "b" / "c.txt").write_text("c")
+        dest.mkdir()
+        unzip.merge(staged, dest, "artifact 'x'")
+        assert tree(dest) == ["a/b/c.txt"]
+        assert not staged.exists()
+
     def test_limits__the_defaults(self):
         assert unzip.Limits() == unzip.Limits(
             entries=10_000, file_bytes=64 * 1024 * 1024, total_bytes=512 * 1024 * 1024

@@ -4,6 +4,7 @@ each failure says. Messages are written out here, not taken from the code."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -167,6 +168,23 @@ class TestRetries:
             RegistryClient(server.address, retries=1).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
         assert str(caught.value) == (
             f"registry {server.address}: GET http://{server.address}/token failed after 2 tries (HTTP 502)"
+        )
+
+
+class TestEncodedBodies:
+    def test_gzip_body__inflated_and_counted_inflated(self, server):
+        """A registry may gzip its answers: the manifest is read as JSON after inflating, and the
+        byte cap counts inflated bytes (a small gzip of a huge body is stopped at the cap)."""
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0]}).encode()
+        server.routes["/v2/o/r/manifests/v1"] = (200, {"Content-Encoding": "gzip"}, gzip.compress(manifest))
+        body = RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert body.content == manifest
+        bomb = gzip.compress(b" " * 2_000_000)
+        server.routes["/v2/o/r/manifests/v2"] = (200, {"Content-Encoding": "gzip"}, bomb)
+        with pytest.raises(ApiError, match="over the") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v2", "*/*", "s", cap=1_000_000)
+        assert str(caught.value) == (
+            f"registry {server.address}: GET http://{server.address}/v2/o/r/manifests/v2: body is over the 1,000,000-byte limit"
         )
 
 
