@@ -85,6 +85,7 @@ def parse_junit(path: Path, python: str) -> TestRun:
     suites: list[str] = []  # names of the open <testsuite> elements
     failed: list[FailedTest] = []
     rerun: dict[tuple[str, str, str], FailedTest | str] = {}  # failed earlier: its entry or kind
+    failed_names: set[str] = set()  # the name= of every case in rerun: a cheap first check
     flaky: list[str] = []
     flaky_count = 0
     # State of the <testcase> being read.
@@ -100,7 +101,7 @@ def parse_junit(path: Path, python: str) -> TestRun:
 
     def timed(value: str | None) -> float:
         nonlocal integral
-        if value and not _DIGITS.match(value.strip()):
+        if value and integral and not value.isdigit():
             integral = False
         return _seconds(value)
 
@@ -120,10 +121,14 @@ def parse_junit(path: Path, python: str) -> TestRun:
         if name == "testcase":
             in_case = True
             case_attrs = attrs
-            outcome = "skipped" if attrs.get("status", "").strip().lower() in _NOT_RUN else ""
+            status = attrs.get("status")
+            outcome = "skipped" if status and status.lower() in _NOT_RUN else ""
             message = ""
             was_flaky = False
-            case_time += timed(attrs.get("time"))
+            if not root_time:  # the cases' sum is only the fallback for the duration
+                value = attrs.get("time")
+                if value:
+                    case_time += timed(value)
         elif in_case and name in _RANK:
             if _RANK[name] > _RANK.get(outcome, 0):
                 outcome = name
@@ -159,26 +164,32 @@ def parse_junit(path: Path, python: str) -> TestRun:
             errors += sign
 
     def end(name: str) -> None:
-        nonlocal depth, in_case, collecting, flaky_count
+        nonlocal depth, in_case, collecting, flaky_count, tests
         depth -= 1
         if name in ("failure", "error"):
             collecting = False
             bound[0].CharacterDataHandler = None
-        elif name == "testsuite" and suites:
-            suites.pop()
         elif name == "testcase":
             in_case = False
-            classname, case = case_attrs.get("classname", ""), case_attrs.get("name", "")
-            label = (f"{classname}::{case}" if classname else case)[:500]
-            key = (suites[-1] if suites else "", classname[:500], case[:500])
-            earlier = rerun.pop(key, None)
-            if earlier is not None:  # a rerun: the earlier attempt no longer counts
-                if isinstance(earlier, FailedTest):
-                    failed.remove(earlier)
-                    earlier = earlier.kind
-                count(earlier, -1)
-            count(outcome, 1)
-            if outcome in ("failure", "error"):
+            failing = outcome in ("failure", "error")
+            earlier = None
+            case = case_attrs.get("name", "")
+            # Most cases pass under a name that never failed: no key, no label, no lookup.
+            if failing or was_flaky or case in failed_names:
+                classname = case_attrs.get("classname", "")
+                label = (f"{classname}::{case}" if classname else case)[:500]
+                key = (suites[-1] if suites else "", classname[:500], case[:500])
+                earlier = rerun.pop(key, None)
+                if earlier is not None:  # a rerun: the earlier attempt no longer counts
+                    if isinstance(earlier, FailedTest):
+                        failed.remove(earlier)
+                        earlier = earlier.kind
+                    count(earlier, -1)
+            tests += 1
+            if outcome:
+                count(outcome, 1)
+                tests -= 1
+            if failing:
                 entry: FailedTest | str = outcome
                 if len(failed) < MAX_FAILED_KEPT:
                     shown = first_line(message) or first_line("".join(text)) or outcome
@@ -186,10 +197,13 @@ def parse_junit(path: Path, python: str) -> TestRun:
                     failed.append(entry)
                 if len(rerun) < MAX_RERUN_TRACKED:
                     rerun[key] = entry
+                    failed_names.add(case)
             elif not outcome and (was_flaky or earlier is not None):
                 flaky_count += 1
                 if len(flaky) < MAX_FAILED_KEPT:
                     flaky.append(label)
+        elif name == "testsuite" and suites:
+            suites.pop()
 
     safexml.parse(path, start, end, bind=bound.append)
     if not root:
