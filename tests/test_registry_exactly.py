@@ -17,6 +17,17 @@ from tests.support.oci_server import Server, digest, image
 DIGEST = "sha256:" + "a" * 64
 
 
+def serve_config(server: Server, config: bytes) -> None:
+    """o/r:v1, a manifest whose config blob is exactly these bytes (oci_server.image makes a
+    well-formed one; these tests need malformed ones)."""
+    body = json.dumps(
+        {"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}
+    ).encode()
+    server.routes["/v2/o/r/manifests/v1"] = (200, {}, body)
+    server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {}, body)
+    server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+
+
 @pytest.fixture
 def server():
     s = Server()
@@ -297,13 +308,7 @@ class TestAnswers:
         assert str(caught.value) == f"registry {server.address}: {problem}"
 
     def test_config_not_an_object__named(self, server):
-        config = b"[1]"
-        body = json.dumps(
-            {"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}
-        ).encode()
-        server.routes["/v2/o/r/manifests/v1"] = (200, {}, body)
-        server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {}, body)
-        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        serve_config(server, b"[1]")
         with pytest.raises(ApiError, match="registry") as caught:
             RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
         assert str(caught.value) == f"registry {server.address}: the config blob is not a JSON object"
@@ -317,11 +322,5 @@ class TestAnswers:
         assert str(caught.value) == f"registry {server.address}: manifest content does not match {DIGEST}"
 
     def test_labels__missing_config_section_is_no_labels(self, server):
-        config = json.dumps({"architecture": "amd64"}).encode()
-        body = json.dumps(
-            {"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "config": {"digest": digest(config)}}
-        ).encode()
-        server.routes["/v2/o/r/manifests/v1"] = (200, {}, body)
-        server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {}, body)
-        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
+        serve_config(server, json.dumps({"architecture": "amd64"}).encode())
         assert RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1")).labels == {}
