@@ -291,6 +291,12 @@ class TestWhatRealProducersWrite:
         run = parse_junit(write(tmp_path, "r.xml", xml), "3")
         assert (run.tests, run.failures, run.flaky, len(run.failed)) == (250, 249, 1, MAX_FAILED_KEPT)
 
+    def test_coverlet_branch_true__its_branches_counted(self):
+        """coverlet writes branch="True" (capital T): 2 lines and 4 branches, all covered."""
+        cov = parse_cobertura(FIXTURES / "coverage-coverlet-1.9-issue760.xml", "3.12")
+        assert (cov.lines_valid, cov.lines_covered, cov.branches_valid, cov.branches_covered) == (2, 2, 4, 4)
+        assert cov.branch_percent == 100.0
+
     def test_gcovr_doctype__accepted(self):
         """gcovr writes <!DOCTYPE coverage SYSTEM '...coverage-04.dtd'> in every version."""
         cov = parse_cobertura(FIXTURES / "coverage-gcovr-8.0-simple1-gcc14.xml", "3.12")
