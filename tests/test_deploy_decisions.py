@@ -475,6 +475,23 @@ class TestCredentialsAndRecord:
             f"registry {registry.address}: needs credentials (set REGISTRY_USERNAME and REGISTRY_PASSWORD)"
         )
 
+    def test_refusal_before_anything_resolved__image_and_digest_empty_strings(self, tmp_path, registry, docker):
+        """deploy.json's shape does not change on refusal: "" rather than null, which CD reads."""
+        digest, _ = image(registry, {"org.opencontainers.image.revision": OTHER}, tag=f"sha-{HEAD}")
+        status, result = run_deploy(tmp_path, record(registry, digest))
+        assert (status, result["status"], result["image"], result["digest"]) == (5, "refused", "", "")
+        registry.routes.clear()
+        status, result = run_deploy(tmp_path, record(registry, digest))
+        assert (status, result["status"], result["image"], result["digest"]) == (6, "failure", "", "")
+
+    def test_duration__seconds_to_the_millisecond(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        docker.set(run={"stdout": "5\n", "sleep": 0.3})
+        _, result = run_deploy(tmp_path, record(registry, digest))
+        assert 0.3 <= result["duration"] < 10
+        assert result["duration"] == round(result["duration"], 3)
+        assert isinstance(result["duration"], float)
+
     def test_failures_keep_what_was_resolved(self, tmp_path, registry, docker):
         digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
         docker.set(fail={"create": "boom"})

@@ -286,6 +286,35 @@ class TestAnswers:
             RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "repository:o/r:pull")
         assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
 
+    def test_token_scope__the_one_the_challenge_names(self, server):
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg",scope="repository:o/r:pull,push"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "repository:o/r:pull")
+        assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull%2Cpush"
+
+    def test_cap__kept_on_the_request_retried_after_a_challenge(self, server):
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
+        server.routes["/v2/o/r/blobs/x"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        client = RegistryClient(server.address)
+        client.auth_header = {}
+        # the first answer asks for a token; the retried one is over the 10-byte cap
+        calls = {"n": 0}
+        original = client._send
+
+        def send(*args, **kw):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                server.routes["/v2/o/r/blobs/x"] = (200, {}, b"x" * 100)
+            return original(*args, **kw)
+
+        client._send = send
+        server.routes["/v2/o/r/blobs/x"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        with pytest.raises(ApiError, match="over the 10-byte limit"):
+            client.request("GET", "o/r/blobs/x", "*/*", "s", cap=10)
+
     def test_token_answer_not_json__names_the_endpoint(self, server):
         challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
