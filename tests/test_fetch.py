@@ -326,6 +326,44 @@ class TestFetch:
         assert not any(p.name.startswith(".fetch-") for p in (tmp_path / "work").iterdir())  # work folder removed
         assert all(not p.startswith("scan/") for p in tree(out))
 
+    @pytest.mark.parametrize(
+        ("hostile", "line"),
+        [
+            (
+                lambda: make_zip({"scan/../../../etc/cron.d/x": "x"}),
+                "entry 'scan/../../../etc/cron.d/x': unsafe name (absolute, '..', ':', '\\\\' or a control character)",
+            ),
+            (
+                lambda: make_zip({"scan/link": "/etc/passwd"}, modes={"scan/link": stat.S_IFLNK | 0o777}),
+                "entry 'scan/link': a symlink is not unpacked",
+            ),
+            (
+                lambda: raw_zip([("scan/trivy.json", zeros_deflated(1024), 1024**3, 0)]),
+                "entry 'scan/trivy.json': inflates past 67,108,864 bytes",
+            ),
+            (
+                lambda: raw_zip([(f"scan/e{i}", b"\x03\x00", 0, 0) for i in range(100_000)]),
+                "more than 10,000 entries (100,000)",
+            ),
+            (
+                lambda: make_zip({"scan/C:trivy.json": "{}"}),
+                "entry 'scan/C:trivy.json': unsafe name (absolute, '..', ':', '\\\\' or a control character)",
+            ),
+        ],
+        ids=["zip-slip", "symlink", "1-GiB-bomb", "100000-entries", "colon"],
+    )
+    def test_hostile_zip_from_the_api__one_line_nothing_outside(self, github, env, tmp_path, capsys, hostile, line):
+        """Each hostile artifact served by the (fake) API as a zip: one line, exit 3, nothing of it
+        written anywhere, the folder holding only whole artifacts."""
+        ci_run(github, extra={"scan": hostile()})
+        work = tmp_path / "work"
+        work.mkdir()
+        assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(work / "a")], env) == 3
+        assert capsys.readouterr().err == f"fetch: error: artifact 'scan': {line}\n"
+        assert not any(p.name.startswith(".fetch-") for p in work.iterdir())
+        assert not any(p.startswith("scan/") for p in tree(work / "a"))
+        assert tree(tmp_path) == [f"work/a/{p}" for p in tree(work / "a")]
+
     def test_two_artifacts_writing_one_file__refused_not_overwritten(self, github, env, tmp_path, capsys):
         ci_run(github, extra={"reports-py3.99": make_zip({"lint/ruff.json": "[{}]"})})
         assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(tmp_path / "a")], env) == 3
