@@ -185,10 +185,10 @@ def parse_junit(path: Path, python: str) -> TestRun:
                         failed.remove(earlier)
                         earlier = earlier.kind
                     count(earlier, -1)
-            tests += 1
             if outcome:
                 count(outcome, 1)
-                tests -= 1
+            else:
+                tests += 1
             if failing:
                 entry: FailedTest | str = outcome
                 if len(failed) < MAX_FAILED_KEPT:

@@ -295,23 +295,19 @@ class TestAnswers:
         assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull%2Cpush"
 
     def test_cap__kept_on_the_request_retried_after_a_challenge(self, server):
+        """The first answer asks for a token; the retried request's answer is over the 10-byte cap."""
         challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
         server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
         server.routes["/v2/o/r/blobs/x"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         client = RegistryClient(server.address)
-        client.auth_header = {}
-        # the first answer asks for a token; the retried one is over the 10-byte cap
-        calls = {"n": 0}
-        original = client._send
+        send = client._send
 
-        def send(*args, **kw):
-            calls["n"] += 1
-            if calls["n"] == 3:
+        def then_a_big_body(*args, **kw):
+            if server.seen[-1:] == ["GET /token?service=reg&scope=s"]:
                 server.routes["/v2/o/r/blobs/x"] = (200, {}, b"x" * 100)
-            return original(*args, **kw)
+            return send(*args, **kw)
 
-        client._send = send
-        server.routes["/v2/o/r/blobs/x"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        client._send = then_a_big_body
         with pytest.raises(ApiError, match="over the 10-byte limit"):
             client.request("GET", "o/r/blobs/x", "*/*", "s", cap=10)
 
