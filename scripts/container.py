@@ -62,7 +62,7 @@ def docker(
     except FileNotFoundError:
         raise DeployError("docker is not installed") from None
     except subprocess.TimeoutExpired:
-        raise DeployError(f"docker {args[0]} did not finish within {timeout:.0f} s") from None
+        raise DeployError(f"docker {args[0]} did not finish within {timeout:g} s") from None
     if check and done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise DeployError(f"docker {args[0]} failed: {message[:300]}")

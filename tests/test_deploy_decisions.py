@@ -179,9 +179,9 @@ class TestOutcomes:
 
     def test_timeout__killed_at_the_deadline_not_later(self, tmp_path, docker, ready):
         docker.set(run={"stdout": "", "exit": 0, "sleep": 30})
-        code, result = run_deploy(tmp_path, ready, "--timeout", "0.5")
+        code, result = run_deploy(tmp_path, ready, "--timeout", "0.3")
         assert (code, result["status"]) == (6, "timeout")
-        assert 0.5 <= result["duration"] < 4.5
+        assert 0.3 <= result["duration"] < 4.3
         assert "kill" in docker.commands()
         assert docker.calls[-1][:2] == ["rm", "--force"]
 
@@ -352,8 +352,8 @@ class TestContainerEdge:
         """The container may have exited just as the timeout struck: kill failing is no error."""
         from scripts import container
 
-        docker.set(run={"stdout": "", "sleep": 1.5}, fail={"kill": "Error: container is not running"})
-        result = container.run("img", [], timeout=0.3)
+        docker.set(run={"stdout": "", "sleep": 0.7}, fail={"kill": "Error: container is not running"})
+        result = container.run("img", [], timeout=0.2)
         assert (result.exit_code, result.timed_out) == (None, True)
         assert [c[0] for c in docker.calls if c[0] == "kill"] == ["kill"]
 
@@ -362,8 +362,8 @@ class TestContainerEdge:
         from scripts.errors import DeployError
 
         docker.set(run={"sleep": 5})
-        with pytest.raises(DeployError, match=r"^docker start did not finish within 1 s$"):
-            container.docker("start", "--attach", "x", timeout=1)
+        with pytest.raises(DeployError, match=r"^docker start did not finish within 0.25 s$"):
+            container.docker("start", "--attach", "x", timeout=0.25)
 
     def test_docker__input_and_environment_reach_the_cli(self, docker, tmp_path):
         from scripts import container
@@ -399,7 +399,7 @@ class TestContainerEdge:
         from scripts import container
 
         docker.set(run={"sleep": 30})
-        result = container.run("img", [], timeout=0.5)
+        result = container.run("img", [], timeout=0.2)
         assert (result.timed_out, result.exit_code) == (True, None)
         assert ["kill", result.command[3]] in docker.calls
         assert docker.calls[-1] == ["rm", "--force", result.command[3]]
@@ -486,9 +486,9 @@ class TestCredentialsAndRecord:
 
     def test_duration__seconds_to_the_millisecond(self, tmp_path, registry, docker):
         digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
-        docker.set(run={"stdout": "5\n", "sleep": 0.3})
+        docker.set(run={"stdout": "5\n", "sleep": 0.1})
         _, result = run_deploy(tmp_path, record(registry, digest))
-        assert 0.3 <= result["duration"] < 10
+        assert 0.1 <= result["duration"] < 10
         assert result["duration"] == round(result["duration"], 3)
         assert isinstance(result["duration"], float)
 

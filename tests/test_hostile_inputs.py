@@ -173,7 +173,7 @@ class TestOneSchema:
             folder = root / f"reports-py{version}"
             folder.mkdir(parents=True)
             shutil.copy(FIXTURES / "junit-pytest-misha-109-fail-skip.xml", folder / "junit.xml")
-            shutil.copy(FIXTURES / "coverage-py-misha-2.xml", folder / "coverage.xml")
+            shutil.copy(FIXTURES / "coverage-py-misha-3.xml", folder / "coverage.xml")
         (root / "scan").mkdir()
         shutil.copy(FIXTURES / "trivy-distroless-python27.json.golden", root / "scan" / "trivy.json")
         return root

@@ -321,7 +321,7 @@ class TestWhatRealProducersWrite:
                 pass
 
         server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
         dtd = write(tmp_path, "evil.dtd", '<!ENTITY secret "leaked">')
         try:
             for system in (f"http://127.0.0.1:{server.server_port}/coverage-04.dtd", dtd.as_uri()):

@@ -149,7 +149,7 @@ def main() -> int:
             path.unlink()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
     address = f"127.0.0.1:{server.server_address[1]}"
     call = f"from scripts.registry import ImageRef, RegistryClient; RegistryClient({address!r}, retries=0).resolve(ImageRef.parse({address!r} + '/o/r:v1'))"
     rows.append(("a 600 MB manifest from the registry (CD)", run(call, "")))

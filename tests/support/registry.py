@@ -146,7 +146,7 @@ class BearerFront:
         self.extra: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body): synthetic manifests
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()
