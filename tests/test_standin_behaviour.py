@@ -4,6 +4,7 @@ A stand-in that quietly put files where the real action does not would let act p
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -370,3 +371,85 @@ class TestCheckout:
         code, log, _ = gh.run("actions/checkout", REF=origin[0], PERSIST_CREDENTIALS="false")
         assert code == 1
         assert "Refusing to check out fork pull request code from a 'workflow_run' workflow." in log
+
+
+class TestUploadSarif:
+    """upload-sarif v4.36.2's checks before uploading, in its words (stand-ins.md §3), and GitHub's
+    limits on receipt."""
+
+    @pytest.fixture
+    def up(self, gh) -> Runner:
+        gh.env |= {"E2E_STANDINS": str(STANDINS), "E2E_PYTHON": sys.executable}
+        return gh
+
+    def sarif(self, up: Runner, document: object, name: str = "t.sarif") -> str:
+        path = up.workspace / name
+        path.write_text(document if isinstance(document, str) else json.dumps(document))
+        return name
+
+    def good(self, results: list | None = None) -> dict:
+        return {
+            "version": "2.1.0",
+            "runs": [{"tool": {"driver": {"name": "Trivy", "rules": []}}, "results": results or []}],
+        }
+
+    def test_valid__kept_per_run_and_category_with_the_category_as_its_id(self, up):
+        code, log, outputs = up.run(
+            "github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, self.good()), CATEGORY="trivy-image"
+        )
+        assert code == 0, log
+        kept = json.loads((up.tmp / "store" / "sarif" / "7" / "trivy-image.sarif").read_text())
+        assert kept["runs"][0]["automationDetails"] == {"id": "trivy-image/"}
+        assert len(outputs["sarif-id"]) == 16
+
+    def test_not_json__the_actions_message(self, up):
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, "{"))
+        assert code == 1
+        assert "::error::Invalid SARIF. JSON syntax error:" in log
+
+    def test_a_run_without_results__refused_though_the_schema_allows_it(self, up):
+        document = self.good()
+        del document["runs"][0]["results"]
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, document))
+        assert code == 1
+        assert "::error::Invalid SARIF. Missing 'results' array in run." in log
+
+    def test_schema_violation__refused_naming_the_file_and_the_error(self, up):
+        document = self.good([{"message": {"text": "x"}, "level": "fatal"}])
+        name = self.sarif(up, document)
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=name)
+        assert code == 1
+        assert f'::error::Unable to upload "{up.workspace / name}" as it is not valid SARIF:' in log
+        assert "- runs/0/results/0/level: 'fatal' is not one of" in log
+
+    def test_two_runs_of_one_tool_and_category__refused(self, up):
+        document = self.good()
+        document["runs"].append(copy.deepcopy(document["runs"][0]))
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, document))
+        assert code == 1
+        assert "The CodeQL Action does not support uploading multiple SARIF runs with the same category." in log
+
+    def test_second_upload_in_one_job_same_category_and_tool__refused(self, up):
+        name = self.sarif(up, self.good())
+        assert up.run("github/codeql-action/upload-sarif", SARIF_FILE=name, CATEGORY="c")[0] == 0
+        exported = (up.tmp / "env").read_text()
+        assert exported == "CODEQL_UPLOAD_SARIF_C__TRIVY=true\n"
+        up.env["CODEQL_UPLOAD_SARIF_C__TRIVY"] = "true"
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=name, CATEGORY="c")
+        assert code == 1
+        assert (
+            "only one run of the codeql/analyze or codeql/upload-sarif actions is allowed per job per tool/category"
+            in log
+        )
+
+    def test_over_githubs_result_limit__processing_fails(self, up):
+        results = [{"message": {"text": "x"}, "ruleId": "r"}] * 25_001
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, self.good(results)))
+        assert code == 1
+        assert "Code Scanning could not process the submitted SARIF file:" in log
+        assert "a run with more than 25000 results" in log
+
+    def test_missing_path__the_actions_message(self, up):
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE="nope.sarif")
+        assert code == 1
+        assert f"::error::Path does not exist: {up.workspace / 'nope.sarif'}" in log

@@ -242,6 +242,8 @@ class Pipeline:
             "E2E_TRIVY_JSON": str(RECORDED_JSON),
             "E2E_TRIVY_SARIF": str(RECORDED_SARIF),
             "E2E_UV": tool("uv"),
+            # The upload-sarif stand-in checks the schema with jsonschema, which this interpreter has.
+            "E2E_PYTHON": sys.executable,
             "E2E_ORIGIN": str(self.repo),
             "DOCKER_CONFIG": str(self.docker_config),
             # The tests run inside the CI jobs faster on these (the real values keep PyGithub polite).

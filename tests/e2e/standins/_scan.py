@@ -7,9 +7,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
-from _common import ENV, add_path, fail, flag, inp, lines, output, sh, workspace
+from _common import ENV, add_path, fail, flag, inp, lines, output, set_env, sh, workspace
 
 
 def trivy() -> None:
@@ -61,28 +62,64 @@ def trivy() -> None:
 
 
 def upload_sarif() -> None:
+    """What upload-sarif v4.36.2 checks before uploading, in its words (../shared/stand-ins.md §3),
+    and what GitHub enforces on receipt; the file is kept per run and category for the tests."""
+    path = Path(inp("sarif_file") or "../results")
+    path = path if path.is_absolute() else workspace() / path
+    if not path.exists():
+        fail(f"Path does not exist: {path}")
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*.sarif") if not p.name.endswith((".quality.sarif", ".csra.sarif")))
+        if not found:
+            fail(f'No SARIF files found to upload in "{path}".')
+        if len(found) > 1:
+            fail("this stand-in uploads one SARIF file; the workflows here give one")
+        path = found[0]
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        fail(f"Invalid SARIF. JSON syntax error: {exc}")
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        fail("Invalid SARIF. Missing 'runs' array.")
+    # The schema check needs jsonschema, which the runner's python3 may not have: the test
+    # environment's interpreter runs it (tests/support/sarif_schema.py: schema, results, one run per
+    # category, GitHub's limits).
+    checker = Path(ENV["E2E_STANDINS"]).resolve().parents[1] / "support" / "sarif_schema.py"
+    done = subprocess.run([ENV["E2E_PYTHON"], str(checker), str(path)], capture_output=True, text=True, check=False)
+    problems = done.stdout.strip().splitlines() or ([done.stderr.strip()[-500:]] if done.returncode else [])
+    if any(p.startswith("Invalid SARIF.") or p.startswith("The CodeQL Action") for p in problems):
+        fail(next(p for p in problems if p.startswith(("Invalid SARIF.", "The CodeQL Action"))))
+    schema = [p.removeprefix("not valid SARIF: ") for p in problems if p.startswith("not valid SARIF: ")]
+    if schema:
+        fail(f'Unable to upload "{path}" as it is not valid SARIF:\n' + "\n".join(f"- {p}" for p in schema))
+    category = inp("category")
+    category = category if not category or category.endswith("/") else category + "/"
+    tools = sorted({str(run.get("tool", {}).get("driver", {}).get("name", "")) for run in data["runs"]})
+    for tool in tools:
+        key = re.sub(r"[^A-Za-z0-9]", "_", f"CODEQL_UPLOAD_SARIF_{category}_{tool}").upper()
+        if ENV.get(key):
+            fail(
+                "Aborting upload: only one run of the codeql/analyze or codeql/upload-sarif actions is allowed per job per tool/category."
+            )
+        set_env(**{key: "true"})
     if ENV.get("E2E_NO_CODE_SCANNING") == "1":
         # A repository with code scanning off answers 403; the action warns, then fails the step.
         print("::warning::The repo on which this action is running has not opted-in to CodeQL code scanning.")
         fail("Resource not accessible by integration")
-    path = Path(inp("sarif_file"))
-    path = path if path.is_absolute() else workspace() / path
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        fail(f"Invalid SARIF. JSON syntax error: {exc}")
-    if data.get("version") != "2.1.0" or not isinstance(data.get("runs"), list):
-        fail(f"{path} is not SARIF 2.1.0")
-    # The real action refuses a run without a results array (upload-lib.ts validateSarifFileSchema).
+    # What GitHub refuses on receipt: processing fails, which the action reports while polling.
+    received = [p for p in problems if not p.startswith("not valid SARIF: ")]
+    if received:
+        fail("Code Scanning could not process the submitted SARIF file:\n" + "\n".join(received))
     for run in data["runs"]:
-        if not isinstance(run, dict) or not isinstance(run.get("results"), list):
-            fail(f'Unable to upload "{path}" as it is not valid SARIF: a run has no results array')
+        if category and not run.get("automationDetails", {}).get("id"):
+            run["automationDetails"] = {"id": category}
     dest = Path(ENV["E2E_ARTIFACTS"]) / "sarif" / ENV.get("GITHUB_RUN_ID", "1")
     dest.mkdir(parents=True, exist_ok=True)
-    category = re.sub(r"[^A-Za-z0-9_.-]", "-", inp("category") or "default")
-    shutil.copy2(path, dest / f"{category}.sarif")
-    sarif_id = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    output(**{"sarif-id": sarif_id, "sarif-ids": json.dumps({"code-scanning": [sarif_id]})})
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", category.rstrip("/") or "default")
+    (dest / f"{name}.sarif").write_text(json.dumps(data), encoding="utf-8")
+    sarif_id = hashlib.sha256(text.encode()).hexdigest()[:16]
+    output(**{"sarif-id": sarif_id, "sarif-ids": json.dumps({"code-scanning": {"sarifID": sarif_id}})})
 
 
 def attest() -> None:
