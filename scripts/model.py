@@ -135,6 +135,25 @@ class Vulnerability:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A vulnerability as code scanning needs it (scripts.sarif): which ecosystem the package
+    belongs to, which decides the line of this repository where it is fixed, and its CVSS score.
+    Not part of report.json."""
+
+    vuln: Vulnerability
+    ecosystem: str  # "os" (the base image's packages), "python", or "other"
+    score: float | None = None  # CVSS base score, 0.0-10.0, when the scanner gives one
+
+
+@dataclass(frozen=True)
+class Findings:
+    tool: str
+    version: str
+    target: str
+    items: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
 class Scan:
     tool: str
     target: str

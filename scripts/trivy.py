@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from scripts.errors import InputError
-from scripts.model import MAX_URL, MAX_VULNS_KEPT, SEVERITIES, Scan, Vulnerability
+from scripts.model import MAX_URL, MAX_VULNS_KEPT, SEVERITIES, Finding, Findings, Scan, Vulnerability
 from scripts.untrusted import load_json
 
 _FIELD = re.compile(r"^(Package|Installed Version|Fixed Version|Severity): *(.*)$", re.MULTILINE)
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9._~:/?#=&%+-]+\Z")
+# Trivy's package types for Python (JSON's Result.Type), and the paths a Python package's
+# metadata or lock file has in SARIF, which carries no type.
+_PYTHON_TYPES = frozenset({"python-pkg", "pip", "pipenv", "poetry", "uv", "conda-pkg", "pyproject"})
+_PYTHON_PATH = re.compile(
+    r"(?:^|/)(?:site-packages|dist-packages)/|(?:^|/)(?:requirements[^/]*\.txt|Pipfile\.lock|poetry\.lock|uv\.lock|pyproject\.toml)\Z"
+)
 
 
 def _text(node: object, *keys: str) -> str:
@@ -42,6 +48,29 @@ def _severity(value: str) -> str:
 
 def _url(value: str) -> str:
     return value if len(value) <= MAX_URL and _SAFE_URL.match(value) else ""
+
+
+def _score(value: object) -> float | None:
+    """A CVSS base score as code scanning takes it: a number from 0 to 10, else none."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10:
+        return None
+    return float(value)
+
+
+def _cvss(v: dict[str, Any]) -> float | None:
+    """The V3 score of the source Trivy took the severity from, else NVD's, else the highest."""
+    cvss = _dict(v.get("CVSS"))
+    for source in (_text(v, "SeveritySource"), "nvd"):
+        score = _score(_dict(cvss.get(source)).get("V3Score"))
+        if score is not None:
+            return score
+    scores = [_score(_dict(entry).get("V3Score")) for entry in cvss.values()]
+    return max((x for x in scores if x is not None), default=None)
 
 
 def _title(rule: dict[str, Any], vuln_id: str) -> str:
@@ -86,17 +115,18 @@ def _list(node: object, path: Path, what: str) -> list[Any]:
     return node
 
 
-def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
+def _from_sarif(data: dict[str, Any], path: Path) -> Findings:
     runs = data.get("runs")
     if not isinstance(runs, list):
         raise InputError(f"{path}: SARIF without a runs list")
-    vulns: list[Vulnerability] = []
-    tool = target = ""
+    found_items: list[Finding] = []
+    tool = version = target = ""
     for run in runs:
         if not isinstance(run, dict) or not isinstance(_dict(run.get("tool")).get("driver"), dict):
             raise InputError(f"{path}: SARIF run without tool.driver")
         driver = run["tool"]["driver"]
-        tool = tool or f"{_text(driver, 'name') or 'unknown'} {_text(driver, 'version')}".strip()
+        if not tool:
+            tool, version = _text(driver, "name") or "unknown", _text(driver, "version")
         target = target or _text(run, "properties", "imageName")
         rules = _list(driver.get("rules"), path, "tool.driver.rules")
         by_id = {r["id"]: r for r in rules if isinstance(r, dict) and isinstance(r.get("id"), str)}
@@ -123,64 +153,78 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Scan:
                 else ""
             )
             target = target or where
-            vulns.append(
-                Vulnerability(
-                    id=vuln_id[:200] or "?",
-                    package=package[:200],
-                    installed=found.get("Installed Version", "")[:200],
-                    fixed=found.get("Fixed Version", "")[:500],
-                    severity=_severity(tag_severity or found.get("Severity", "")),
-                    url=_url(_text(rule, "helpUri")),
-                    title=_title(rule, vuln_id),
-                    location=where[:500],
-                )
+            vuln = Vulnerability(
+                id=vuln_id[:200] or "?",
+                package=package[:200],
+                installed=found.get("Installed Version", "")[:200],
+                fixed=found.get("Fixed Version", "")[:500],
+                severity=_severity(tag_severity or found.get("Severity", "")),
+                url=_url(_text(rule, "helpUri")),
+                title=_title(rule, vuln_id),
+                location=where[:500],
             )
-    return summarize(vulns, tool, target)
+            ecosystem = "python" if _PYTHON_PATH.search(where) else "os"
+            score = _score(_dict(rule.get("properties")).get("security-severity"))
+            found_items.append(Finding(vuln, ecosystem, score))
+    return Findings(tool, version, target, tuple(found_items))
 
 
-def _from_trivy_json(data: dict[str, Any], path: Path) -> Scan:
-    vulns: list[Vulnerability] = []
+def _ecosystem(result: dict[str, Any]) -> str:
+    if _text(result, "Class") == "os-pkgs":
+        return "os"
+    if _text(result, "Type") in _PYTHON_TYPES:
+        return "python"
+    return "other" if _text(result, "Class") == "lang-pkgs" else "os"
+
+
+def _from_trivy_json(data: dict[str, Any], path: Path) -> Findings:
+    items: list[Finding] = []
     for result in _list(data.get("Results"), path, "Trivy JSON's Results"):
         if not isinstance(result, dict):
             continue
+        ecosystem = _ecosystem(result)
         for v in _list(result.get("Vulnerabilities"), path, "a result's Vulnerabilities"):
             if isinstance(v, dict):
-                vulns.append(
-                    Vulnerability(
-                        id=_text(v, "VulnerabilityID")[:200] or "?",
-                        package=_text(v, "PkgName")[:200],
-                        installed=_text(v, "InstalledVersion")[:200],
-                        fixed=_text(v, "FixedVersion")[:500],
-                        severity=_severity(_text(v, "Severity")),
-                        url=_url(_text(v, "PrimaryURL")),
-                        title=_text(v, "Title")[:300],
-                        location=(_text(v, "PkgPath") or _text(result, "Target"))[:500],
-                    )
+                vuln = Vulnerability(
+                    id=_text(v, "VulnerabilityID")[:200] or "?",
+                    package=_text(v, "PkgName")[:200],
+                    installed=_text(v, "InstalledVersion")[:200],
+                    fixed=_text(v, "FixedVersion")[:500],
+                    severity=_severity(_text(v, "Severity")),
+                    url=_url(_text(v, "PrimaryURL")),
+                    title=_text(v, "Title")[:300],
+                    location=(_text(v, "PkgPath") or _text(result, "Target"))[:500],
                 )
+                items.append(Finding(vuln, ecosystem, _cvss(v)))
         for kind, key in (("misconfig", "Misconfigurations"), ("secret", "Secrets")):
             for m in _list(result.get(key), path, f"a result's {key}"):
                 if isinstance(m, dict) and (kind == "secret" or _text(m, "Status") == "FAIL"):
-                    vulns.append(
-                        Vulnerability(
-                            id=(_text(m, "ID") or _text(m, "RuleID"))[:200] or "?",
-                            package=_text(result, "Target")[:200],
-                            installed="",
-                            fixed="",
-                            severity=_severity(_text(m, "Severity")),
-                            url=_url(_text(m, "PrimaryURL")),
-                            title=_text(m, "Title")[:300],
-                            location=_text(result, "Target")[:500],
-                        )
+                    vuln = Vulnerability(
+                        id=(_text(m, "ID") or _text(m, "RuleID"))[:200] or "?",
+                        package=_text(result, "Target")[:200],
+                        installed="",
+                        fixed="",
+                        severity=_severity(_text(m, "Severity")),
+                        url=_url(_text(m, "PrimaryURL")),
+                        title=_text(m, "Title")[:300],
+                        location=_text(result, "Target")[:500],
                     )
-    version = _text(data, "Trivy", "Version")
-    return summarize(vulns, f"Trivy {version}".strip(), _text(data, "ArtifactName"))
+                    items.append(Finding(vuln, "other"))
+    return Findings("Trivy", _text(data, "Trivy", "Version"), _text(data, "ArtifactName"), tuple(items))
 
 
-def parse_trivy(path: Path) -> Scan:
-    """Read a Trivy SARIF or JSON report. InputError when it is neither."""
+def read_findings(path: Path) -> Findings:
+    """Every finding of a Trivy SARIF or JSON report, in the report's order. InputError when it is
+    neither."""
     data = load_json(path)
     if isinstance(data, dict) and "runs" in data:
         return _from_sarif(data, path)
     if isinstance(data, dict) and ("SchemaVersion" in data or "Results" in data):
         return _from_trivy_json(data, path)
     raise InputError(f"{path}: neither SARIF (no 'runs') nor Trivy JSON (no 'SchemaVersion')")
+
+
+def parse_trivy(path: Path) -> Scan:
+    """Read a Trivy SARIF or JSON report into the report's summary. InputError when it is neither."""
+    found = read_findings(path)
+    return summarize([f.vuln for f in found.items], f"{found.tool} {found.version}".strip(), found.target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import comment, deploy, fetch
+from scripts import comment, deploy, fetch, sarif
 
 HELP = {
     comment: [
@@ -49,6 +49,16 @@ HELP = {
         "--dry-run list what would be fetched; download nothing",
         "Download a CI run's artifacts and lay them out as scripts.report reads them",
     ],
+    sarif: [
+        "usage: python -m scripts.sarif",
+        "report Trivy's JSON (or SARIF) report of the image",
+        "--out OUT where to write the SARIF for upload-sarif",
+        "--dockerfile DOCKERFILE default: Dockerfile",
+        "--requirements REQUIREMENTS a requirements file the image installs (repeat)",
+        "--root ROOT the repository root (default: .)",
+        "--severity SEVERITY comma-separated severities to upload (default: all)",
+        "Trivy's image findings as code-scanning alerts on this repository's own lines",
+    ],
 }
 
 
@@ -71,6 +81,7 @@ def test_help__names_every_option_and_what_it_is_for(module, capsys, monkeypatch
         ),
         (deploy, "\n    python -m scripts.deploy --image-json image/image.json --head-sha SHA --out deploy.json\n"),
         (fetch, "\n    python -m scripts.fetch --repo OWNER/NAME --run-id N --out DIR\n"),
+        (sarif, "\n    python -m scripts.sarif reports/scan/trivy.json --out trivy.sarif [--dockerfile Dockerfile]\n"),
     ],
     ids=lambda m: getattr(m, "__name__", "example"),
 )

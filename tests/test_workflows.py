@@ -290,7 +290,15 @@ class TestTriggersAndConditions:
         trivy = [s for _, s in steps(CI) if s.get("uses", "").startswith("aquasecurity/trivy-action@")]
         assert len(trivy) == 1
         assert trivy[0]["with"]["format"] == "json"
-        assert any(s.get("run", "").startswith("trivy convert --format sarif") for _, s in steps(CI))
+        # ... and the SARIF for code scanning is made from that one JSON by our mapping, which the
+        # upload step takes.
+        scan = CI["jobs"]["scan"]["steps"]
+        made = next(i for i, s in enumerate(scan) if s.get("run", "").startswith("python3 -m scripts.sarif "))
+        upload = next(i for i, s in enumerate(scan) if "upload-sarif" in s.get("uses", ""))
+        assert made < upload
+        assert scan[made]["run"].startswith("python3 -m scripts.sarif reports/scan/trivy.json ")
+        assert scan[made]["run"].endswith('--out "$RUNNER_TEMP/trivy.sarif"')
+        assert scan[upload]["with"]["sarif_file"] == "${{ runner.temp }}/trivy.sarif"
 
 
 class TestArtifacts:
