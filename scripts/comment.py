@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...], server_url: str) -> str:
+def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...], server_url: str, pr: int = 0) -> str:
     """The markdown for our section, from whichever source was given. What the artifact says is
     data only: the commit, the run's links and who ran the deploy come from trusted context."""
     if args.deploy:
@@ -68,7 +68,7 @@ def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...], serv
         report = from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
         run_url = f"{server_url}/{args.repo}/actions/runs/{args.run_id}" if args.run_id is not None else ""
         report = replace(report, head_sha=args.head_sha, run_url=run_url, artifacts=artifacts)
-        return render_report(report, context=Context(server_url, args.repo))
+        return render_report(report, context=Context(server_url, args.repo, pr))
     check_size(args.body_file, MAX_BODY_FILE)
     try:
         text = args.body_file.read_text(encoding="utf-8")
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     artifacts = ()
     if args.run_id is not None:
         artifacts = github_api.list_artifacts(repo, args.repo, args.run_id, settings.server_url)
-    content = section_body(args, artifacts, settings.server_url)
+    content = section_body(args, artifacts, settings.server_url, pr.number)
     author = args.author or github_api.own_login(gh)
     bodies: list[str] = []
 

@@ -101,6 +101,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         run_id=run_id,
         head_sha=github_api.run_head_sha(repo, run_id),
         artifacts=github_api.list_artifacts(repo, full_name, run_id, settings.server_url),
+        pr=args.pr or 0,
     )
     (args.out / RUN_RECORD).write_text(json.dumps(asdict(record), indent=1) + "\n", encoding="utf-8")
     print(f"run {run_id}: {len(wanted)} artifact(s) in {args.out}; next: python -m scripts.report {args.out} --dry-run")

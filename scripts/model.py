@@ -151,6 +151,7 @@ class Findings:
     version: str
     target: str
     items: tuple[Finding, ...]
+    dropped: int = 0  # left out of an earlier conversion to stay within GitHub's limits
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class Scan:
     counts: dict[str, int]  # by severity, every key of SEVERITIES present
     fixable_critical: int
     top: tuple[Vulnerability, ...] = ()  # CRITICAL and HIGH, fixable first
+    dropped: int = 0  # findings scripts.sarif left out to stay within GitHub's limits
 
 
 @dataclass(frozen=True)
@@ -413,6 +415,7 @@ def _scan(r: _Reader) -> Scan:
         counts=counts,
         fixable_critical=r.count("fixable_critical", 0),
         top=tuple(_vulnerability(_Reader(i, f"{r.where}.top[]")) for i in r.items("top", MAX_VULNS_KEPT)),
+        dropped=r.count("dropped", 0),
     )
 
 
@@ -459,6 +462,7 @@ class RunContext:
     run_id: int
     head_sha: str
     artifacts: tuple[Artifact, ...] = ()
+    pr: int = 0  # the PR fetch was asked for (found through the API), 0 for a run id
 
     @property
     def run_url(self) -> str:
@@ -473,6 +477,7 @@ def run_context_from_dict(data: object, where: str = ".run.json") -> RunContext:
         run_id=r.count("run_id"),
         head_sha=r.text("head_sha", pattern=SHA_RE),
         artifacts=tuple(_artifact(_Reader(i, f"{where}.artifacts[]")) for i in r.items("artifacts", 100)),
+        pr=r.count("pr", 0),
     )
 
 

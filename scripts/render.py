@@ -69,6 +69,13 @@ class Context:
 
     server_url: str = ""
     repository: str = ""
+    pr: int = 0  # the PR the API confirmed, for links filtered to it; 0 when there is none
+
+    def alerts_url(self) -> str:
+        """The repository's open code-scanning alerts on this PR."""
+        if not (self.server_url and self.repository and self.pr > 0):
+            return ""
+        return f"{self.server_url}/{self.repository}/security/code-scanning?query=is%3Aopen+pr%3A{self.pr}"
 
     def package_url(self, image_name: str) -> str:
         """The GHCR package page of the image, when the image is this repository's GHCR package."""
@@ -224,7 +231,7 @@ def _coverage(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     return out, cuts
 
 
-def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
+def _scan(report: Report, detail: Detail, context: Context) -> tuple[list[str], list[str]]:
     out = ["### Vulnerabilities (image scan)"]
     scan = report.scan
     out += _problems(report, "scan")
@@ -240,6 +247,16 @@ def _scan(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
     out.append(f"{counts}{tool}")
     if scan.fixable_critical:
         out.append(f"❌ {scan.fixable_critical} CRITICAL with a fix available: CI fails on these (SECURITY.md).")
+    if scan.dropped:
+        out.append(
+            f"✂️ {scan.dropped} lowest-severity findings left out of code scanning and these counts"
+            " (over GitHub's limits for one upload); the full scan is in the `scan` artifact."
+        )
+    alerts = context.alerts_url()
+    if alerts and "code-scanning" not in report.skipped:
+        out.append(
+            f"Each finding is an alert on the line where it is fixed: {md.link('open alerts on this PR', alerts, 60)}"
+        )
     cuts = []
     listed = 0
     if scan.top and detail.vulns:
@@ -347,7 +364,7 @@ def _footer(report: Report, cuts: list[str]) -> list[str]:
 def _render(report: Report, detail: Detail, context: Context) -> str:
     tests, cut_tests = _tests(report, detail)
     coverage, cut_cov = _coverage(report, detail)
-    scan, cut_scan = _scan(report, detail)
+    scan, cut_scan = _scan(report, detail, context)
     lint, cut_lint = _lint(report, detail)
     cuts = cut_tests + cut_cov + cut_scan + cut_lint
     blocks = [

@@ -99,7 +99,7 @@ def report_json(report: Report) -> str:
 
 def context(env: Mapping[str, str], record: RunContext | None = None) -> Context:
     if record and not env.get("GITHUB_REPOSITORY"):
-        return Context(record.server_url, record.repository)
+        return Context(record.server_url, record.repository, record.pr)
     return Context(env.get("GITHUB_SERVER_URL", "").rstrip("/"), env.get("GITHUB_REPOSITORY", ""))
 
 

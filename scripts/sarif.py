@@ -112,8 +112,10 @@ def _message(item: Placed) -> str:
     vuln = item.finding.vuln
     lines = [
         f"Package: {vuln.package}",
-        f"Installed Version: {vuln.installed or 'unknown'}",
-        f"Fixed Version: {vuln.fixed or 'none yet'}",
+        # Trivy's own wording, empty where it leaves a field empty: scripts.trivy reads these back
+        # when the report job renders this file in the PR comment.
+        f"Installed Version: {vuln.installed}",
+        f"Fixed Version: {vuln.fixed}",
         f"Severity: {vuln.severity}",
     ]
     if item.image_paths:

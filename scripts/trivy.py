@@ -16,6 +16,7 @@ from scripts.model import MAX_URL, MAX_VULNS_KEPT, SEVERITIES, Finding, Findings
 from scripts.untrusted import load_json
 
 _FIELD = re.compile(r"^(Package|Installed Version|Fixed Version|Severity): *(.*)$", re.MULTILINE)
+MAX_DROPPED = 10**9
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9._~:/?#=&%+-]+\Z")
 # Trivy's package types for Python (JSON's Result.Type), and the paths a Python package's
 # metadata or lock file has in SARIF, which carries no type.
@@ -81,7 +82,7 @@ def _title(rule: dict[str, Any], vuln_id: str) -> str:
     return short[:300]
 
 
-def summarize(vulns: list[Vulnerability], tool: str, target: str) -> Scan:
+def summarize(vulns: list[Vulnerability], tool: str, target: str, dropped: int = 0) -> Scan:
     """Counts by severity, and the CRITICAL/HIGH worth showing first. A finding is counted once per
     place it is installed, as Trivy counts it (the same wheel in two site-packages is two)."""
     unique = list({(v.id, v.package, v.installed, v.location): v for v in vulns}.values())
@@ -99,6 +100,7 @@ def summarize(vulns: list[Vulnerability], tool: str, target: str) -> Scan:
         counts=counts,
         fixable_critical=sum(1 for v in unique if v.severity == "CRITICAL" and v.fixed),
         top=tuple(top[:MAX_VULNS_KEPT]),
+        dropped=dropped,
     )
 
 
@@ -121,6 +123,7 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Findings:
         raise InputError(f"{path}: SARIF without a runs list")
     found_items: list[Finding] = []
     tool = version = target = ""
+    dropped = 0
     for run in runs:
         if not isinstance(run, dict) or not isinstance(_dict(run.get("tool")).get("driver"), dict):
             raise InputError(f"{path}: SARIF run without tool.driver")
@@ -128,6 +131,9 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Findings:
         if not tool:
             tool, version = _text(driver, "name") or "unknown", _text(driver, "version")
         target = target or _text(run, "properties", "imageName")
+        # scripts.sarif says how many findings it left out to stay within GitHub's limits.
+        count = _dict(_dict(run.get("properties")).get("dropped")).get("results")
+        dropped += count if type(count) is int and 0 <= count <= MAX_DROPPED else 0
         rules = _list(driver.get("rules"), path, "tool.driver.rules")
         by_id = {r["id"]: r for r in rules if isinstance(r, dict) and isinstance(r.get("id"), str)}
         for result in _list(run.get("results"), path, "a run's results"):
@@ -166,7 +172,7 @@ def _from_sarif(data: dict[str, Any], path: Path) -> Findings:
             ecosystem = "python" if _PYTHON_PATH.search(where) else "os"
             score = _score(_dict(rule.get("properties")).get("security-severity"))
             found_items.append(Finding(vuln, ecosystem, score))
-    return Findings(tool, version, target, tuple(found_items))
+    return Findings(tool, version, target, tuple(found_items), dropped)
 
 
 def _ecosystem(result: dict[str, Any]) -> str:
@@ -227,4 +233,5 @@ def read_findings(path: Path) -> Findings:
 def parse_trivy(path: Path) -> Scan:
     """Read a Trivy SARIF or JSON report into the report's summary. InputError when it is neither."""
     found = read_findings(path)
-    return summarize([f.vuln for f in found.items], f"{found.tool} {found.version}".strip(), found.target)
+    tool = f"{found.tool} {found.version}".strip()
+    return summarize([f.vuln for f in found.items], tool, found.target, found.dropped)

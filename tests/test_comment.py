@@ -310,6 +310,20 @@ class TestOther:
         assert "(https://github.com/octo-org/sample-app/actions/runs/4242/artifacts/424200)" in made["body"]
         assert "dockerbuild" not in made["body"]
 
+    def test_comment__alerts_link_names_the_pr_the_api_confirmed_not_the_one_given(self, fake, env, tmp_path):
+        """Code scanning's alerts link carries the PR number the API found for the head commit; a
+        number given on the command line that the API contradicts never reaches a link."""
+        from scripts.model import Report, Scan, to_dict
+
+        scan = Scan("Trivy", "img", {"CRITICAL": 0, "HIGH": 0, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}, 0)
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(to_dict(Report(python_versions=("3.12",), scan=scan))))
+        argv = ["--head-owner", "octo-org", "--head-branch", "feature/x", "--head-sha", SHA, "--pr", "3"]
+        assert run(env, *argv, "--report", str(report)) == 0
+        [made] = fake.comments_on(REPO, 7)
+        assert "(https://github.com/octo-org/sample-app/security/code-scanning?query=is%3Aopen+pr%3A7)" in made["body"]
+        assert "pr%3A3" not in made["body"]
+
     def test_comment__report_json_cannot_choose_links_or_the_commit(self, fake, env, tmp_path):
         """A fork writes report.json: its run_url, head sha and vulnerability links are not shown;
         the run link and the commit come from trusted context (--run-id, --head-sha)."""

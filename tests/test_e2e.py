@@ -86,6 +86,21 @@ class TestPushToMain:
         tags = pipeline.registry_tags()
         assert {"branch-main", f"sha-{sha}", "latest"} <= set(tags)
         assert tags["branch-main"] == tags[f"sha-{sha}"] == tags["latest"]
+        # Code scanning got scripts.sarif's file, through the upload-sarif stand-in's checks: every
+        # alert on this repository's FROM line (the image installs no requirements file of ours).
+        uploaded = json.loads((pipeline.artifacts / "sarif" / str(ci.run_id) / "trivy-image.sarif").read_text())
+        [scan] = uploaded["runs"]
+        assert scan["automationDetails"] == {"id": "trivy-image/"}
+        lines = (pipeline.repo / "Dockerfile").read_text().splitlines()
+        from_line = next(n for n, line in enumerate(lines, 1) if line.startswith("FROM "))
+        places = {
+            (loc["artifactLocation"]["uri"], loc["region"]["startLine"])
+            for result in scan["results"]
+            for loc in (result["locations"][0]["physicalLocation"],)
+        }
+        assert places == {("Dockerfile", from_line)}
+        # the recorded scan's 158 findings, wheel's two installs being one alert
+        assert len(scan["results"]) == 157
 
         cd = pipeline.cd(ci, sha, "main")
         assert cd.ok, explain(cd)

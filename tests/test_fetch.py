@@ -115,7 +115,7 @@ class TestFetch:
         github.add_workflow_run(REPO, 42, HEAD)
         github.add_pull(REPO, 7, head_sha=HEAD, head_owner="octo-org", head_branch="feature")
         out = tmp_path / "fetched"
-        assert fetch.main(["--repo", REPO, "--run-id", "42", "--out", str(out)], env) == 0
+        assert fetch.main(["--repo", REPO, "--pr", "7", "--out", str(out)], env) == 0
         capsys.readouterr()
         assert report.main([str(out), "--dry-run"], env={}) == 0
         on_the_laptop = capsys.readouterr().out
@@ -128,6 +128,7 @@ class TestFetch:
         assert on_the_laptop == posted + "\n"
         assert f"commit `{HEAD[:12]}`" in posted
         assert f"(https://github.com/{REPO}/actions/runs/42/artifacts/4200)" in posted
+        assert f"(https://github.com/{REPO}/security/code-scanning?query=is%3Aopen+pr%3A7)" in posted
 
     @pytest.mark.parametrize(
         ("patch", "problem"),

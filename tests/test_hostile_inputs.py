@@ -256,6 +256,8 @@ class TestCdRefusesWhatCiNeverWrites:
             (("tests", 0, "from_header"), "yes", r"tests\[\].from_header: expected bool"),
             (("coverage", 0, "lines_covered"), 10**9, r"coverage\[\]: more lines or branches covered"),
             (("run_url",), "javascript:alert(1)", "run_url: not a valid value"),
+            (("scan", "dropped"), -1, r"scan\.dropped: out of range"),
+            (("scan", "dropped"), "40", r"scan\.dropped: expected int"),
         ],
     )
     def test_forged_field__refused(self, good, path, value, problem):

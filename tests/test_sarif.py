@@ -442,3 +442,71 @@ class TestCli:
     def test_summary_line(self, capsys, tmp_path):
         convert(REPORTS / "trivy-debian-buster.json.golden", tmp_path)
         assert capsys.readouterr().out == f"sarif: {tmp_path / 'out.sarif'}: 2 results, 2 rules\n"
+
+
+class TestOneSetOfFindings:
+    """The file code scanning gets is the file the PR report reads (ci.yml: reports/scan/trivy.sarif
+    in the scan artifact): read back, it says what Trivy said."""
+
+    def test_read_back__versions_severity_and_links_as_trivy_wrote_them(self, tmp_path):
+        source = REPORTS / "trivy-debian-buster.json.golden"
+        convert(source, tmp_path)
+        from scripts.trivy import parse_trivy
+
+        theirs, ours = parse_trivy(source), parse_trivy(tmp_path / "out.sarif")
+        assert ours.counts == theirs.counts == {"CRITICAL": 1, "HIGH": 0, "MEDIUM": 0, "LOW": 1, "UNKNOWN": 0}
+        assert [(v.id, v.package, v.installed, v.fixed, v.severity, v.url) for v in ours.top] == [
+            (v.id, v.package, v.installed, v.fixed, v.severity, v.url) for v in theirs.top
+        ]
+        assert ours.top[0].location == "Dockerfile"
+        assert (ours.tool, ours.dropped) == (theirs.tool, 0)
+
+    def test_no_fix__read_back_as_no_fix(self, tmp_path):
+        from scripts.trivy import parse_trivy
+
+        items = (Finding(Vulnerability("CVE-1", "libc6", "2.36", "", "CRITICAL"), "os", 9.8),)
+        path = tmp_path / "s.sarif"
+        path.write_text(sarif.serialize(sarif.to_sarif(Findings("Trivy", "0.70.0", "img", items), SOURCES)))
+        scan = parse_trivy(path)
+        assert [(v.installed, v.fixed) for v in scan.top] == [("2.36", "")]
+        assert scan.fixable_critical == 0
+
+    def test_dropped__carried_to_the_report_and_said_in_the_comment(self, tmp_path):
+        from scripts.render import render_report
+        from scripts.trivy import parse_trivy
+        from tests.test_render import report
+
+        path = tmp_path / "s.sarif"
+        path.write_text(sarif.serialize(sarif.to_sarif(synthetic(100), SOURCES, max_results=60)))
+        scan = parse_trivy(path)
+        assert scan.dropped == 40
+        assert sum(scan.counts.values()) == 60
+        text = render_report(report(scan=scan))
+        assert (
+            "✂️ 40 lowest-severity findings left out of code scanning and these counts (over GitHub's limits for"
+            " one upload); the full scan is in the `scan` artifact."
+        ) in text
+
+    def test_forged_dropped_count__ignored(self, tmp_path):
+        from scripts.trivy import parse_trivy
+
+        document = sarif.to_sarif(synthetic(5), SOURCES)
+        for forged in (-1, 10**12, "40", True):
+            document["runs"][0]["properties"]["dropped"] = {"results": forged}
+            path = tmp_path / "f.sarif"
+            path.write_text(json.dumps(document))
+            assert parse_trivy(path).dropped == 0
+
+
+class TestAlertsLink:
+    def test_the_prs_open_alerts__only_with_a_confirmed_pr_and_code_scanning_on(self):
+        from scripts.render import Context, render_report
+        from tests.test_render import report
+
+        context = Context("https://github.com", "octo-org/sample-app", 7)
+        link = "[open alerts on this PR](https://github.com/octo-org/sample-app/security/code-scanning?query=is%3Aopen+pr%3A7)"
+        assert f"Each finding is an alert on the line where it is fixed: {link}" in render_report(
+            report(), context=context
+        )
+        assert link not in render_report(report(), context=Context("https://github.com", "octo-org/sample-app"))
+        assert link not in render_report(report(skipped=("code-scanning",)), context=context)

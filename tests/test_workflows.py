@@ -297,8 +297,11 @@ class TestTriggersAndConditions:
         upload = next(i for i, s in enumerate(scan) if "upload-sarif" in s.get("uses", ""))
         assert made < upload
         assert scan[made]["run"].startswith("python3 -m scripts.sarif reports/scan/trivy.json ")
-        assert scan[made]["run"].endswith('--out "$RUNNER_TEMP/trivy.sarif"')
-        assert scan[upload]["with"]["sarif_file"] == "${{ runner.temp }}/trivy.sarif"
+        assert scan[made]["run"].endswith("--out reports/scan/trivy.sarif")
+        assert scan[upload]["with"]["sarif_file"] == "reports/scan/trivy.sarif"
+        # ... and the PR report reads that same file from the scan artifact (collect prefers it).
+        artifact = next(s for s in scan if s.get("with", {}).get("name") == "scan")
+        assert artifact["with"]["path"] == "reports/"
 
 
 class TestArtifacts:
