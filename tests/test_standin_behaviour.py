@@ -453,3 +453,33 @@ class TestUploadSarif:
         code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE="nope.sarif")
         assert code == 1
         assert f"::error::Path does not exist: {up.workspace / 'nope.sarif'}" in log
+
+    def test_two_runs__an_alert_fixed_by_a_bump_closes_the_rest_stay(self, up, tmp_path):
+        """Code scanning keeps each category's latest upload; an alert is (rule, fingerprints). Two
+        CI runs upload scripts.sarif's file for a scan and for the scan after a base-image bump that
+        fixed one finding: that alert is gone from the category's latest, every other one is the
+        same alert as before."""
+        from scripts import sarif
+
+        root = Path(__file__).resolve().parents[1]
+        data = json.loads(
+            (root / "tests" / "fixtures" / "reports" / "trivy-image-python311slim-todo-api.json").read_text()
+        )
+        bumped = copy.deepcopy(data)
+        fixed = bumped["Results"][0]["Vulnerabilities"].pop(0)
+        bumped["ArtifactName"] = "todo-api@sha256:" + "e" * 64
+        for run_id, scan in (("7", data), ("8", bumped)):
+            (tmp_path / "scan.json").write_text(json.dumps(scan))
+            argv = [str(tmp_path / "scan.json"), "--out", str(up.workspace / "t.sarif"), "--root", str(root)]
+            assert sarif.main([*argv, "--dockerfile", str(root / "Dockerfile")]) == 0
+            up.env["GITHUB_RUN_ID"] = run_id
+            assert up.run("github/codeql-action/upload-sarif", SARIF_FILE="t.sarif", CATEGORY="trivy-image")[0] == 0
+
+        def alerts(run_id: str) -> set[tuple[str, str]]:
+            kept = json.loads((up.tmp / "store" / "sarif" / run_id / "trivy-image.sarif").read_text())
+            return {(r["ruleId"], json.dumps(r["partialFingerprints"])) for r in kept["runs"][0]["results"]}
+
+        before, after = alerts("7"), alerts("8")
+        closed = before - after
+        assert [rule for rule, _ in closed] == [fixed["VulnerabilityID"]]
+        assert after == before - closed
