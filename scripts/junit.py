@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scripts import safexml
 from scripts.errors import InputError
-from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, FailedTest, TestRun
+from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, REL_PATH_RE, FailedTest, TestRun
 
 _ROOTS = ("testsuites", "testsuite")
 _RANK = {"skipped": 1, "failure": 2, "error": 3}
@@ -33,6 +33,29 @@ MAX_RERUN_TRACKED = 10_000
 # GitHub stops a self-hosted job after 5 days; a longer test run is a unit error, not a duration.
 MAX_PLAUSIBLE_SECONDS = 5 * 24 * 3600.0
 _DIGITS = re.compile(r"[0-9]+\Z")
+
+
+# A traceback frame as pytest writes it in the failure text: "tests/test_x.py:12: AssertionError"
+# (the failing line) or "tests/test_x.py:12: in test_y" (a frame on the way).
+_FRAME = re.compile(r"^[ \t]*([^\s:]+\.py):([0-9]{1,7}): ", re.MULTILINE)
+
+
+def location(attrs: dict[str, str], text: str) -> tuple[str, int]:
+    """Where a failing test failed, as a repository path and line. The traceback's last frame in
+    the case's own file wins (the failing line itself; the file attribute may be longer than the
+    frame's path, pytest writes frames relative to its rootdir), then the case's file/line
+    attributes (xunit1, Jest and others), then the last frame in the module its classname names,
+    then the last frame. ("", 0) when nothing is a safe relative path."""
+    frames = [(f, int(n)) for f, n in _FRAME.findall(text) if REL_PATH_RE.match(f) and 0 < int(n) <= MAX_COUNT]
+    file, line = attrs.get("file", ""), attrs.get("line", "")
+    if REL_PATH_RE.match(file):
+        same = [n for f, n in frames if file == f or file.endswith("/" + f)]
+        if same:
+            return file, same[-1]
+        return file, int(line) if line.isdigit() and 0 < int(line) <= MAX_COUNT else 0
+    module = attrs.get("classname", "").split("::")[0]
+    own = [frame for frame in frames if module and frame[0].removesuffix(".py").replace("/", ".") in module]
+    return (own or frames or [("", 0)])[-1]
 
 
 def first_line(text: str, limit: int = 300) -> str:
@@ -192,8 +215,10 @@ def parse_junit(path: Path, python: str) -> TestRun:
             if failing:
                 entry: FailedTest | str = outcome
                 if len(failed) < MAX_FAILED_KEPT:
-                    shown = first_line(message) or first_line("".join(text)) or outcome
-                    entry = FailedTest(name=label, kind=outcome, message=shown)
+                    body = "".join(text)
+                    shown = first_line(message) or first_line(body) or outcome
+                    file, line = location(case_attrs, body)
+                    entry = FailedTest(name=label, kind=outcome, message=shown, file=file, line=line)
                     failed.append(entry)
                 if len(rerun) < MAX_RERUN_TRACKED:
                     rerun[key] = entry

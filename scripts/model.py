@@ -20,6 +20,8 @@ SKIPPABLE = ("attestation", "code-scanning")
 # Kept in the model; counts stay exact beyond these.
 MAX_FAILED_KEPT = 200
 MAX_VULNS_KEPT = 200
+# A path inside the repository: relative, "/"-separated, no "." or ".." segment, no odd characters.
+REL_PATH_RE = re.compile(r"(?!/)(?!.*(?:^|/)\.{1,2}(?:/|\Z))[A-Za-z0-9_./+-]{1,300}\Z")
 MAX_FILES_KEPT = 50
 MAX_RULES_KEPT = 100
 MAX_TEXT = 1000
@@ -42,6 +44,8 @@ class FailedTest:
     name: str
     kind: str  # "failure" or "error"
     message: str
+    file: str = ""  # repository-relative, from the JUnit attributes or the traceback; "" if unknown
+    line: int = 0  # 1-based; 0 if unknown
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,8 @@ def _test_run(r: _Reader) -> TestRun:
             name=f.text("name"),
             kind=f.text("kind", pattern=re.compile(r"(failure|error)\Z")),
             message=f.text("message", ""),
+            file=f.text("file", "", max_len=300, pattern=REL_PATH_RE),
+            line=f.count("line", 0),
         )
         for f in (_Reader(item, f"{r.where}.failed[]") for item in r.items("failed", MAX_FAILED_KEPT))
     )

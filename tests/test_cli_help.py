@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import comment, deploy, fetch, sarif
+from scripts import annotate, comment, deploy, fetch, sarif
 
 HELP = {
     comment: [
@@ -48,6 +48,12 @@ HELP = {
         "--name PATTERN artifacts to fetch, shell-style (repeatable; default: reports-py*, lint, scan, image)",
         "--dry-run list what would be fetched; download nothing",
         "Download a CI run's artifacts and lay them out as scripts.report reads them",
+    ],
+    annotate: [
+        "usage: python -m scripts.annotate",
+        "artifacts the folder the report job downloads the artifacts into",
+        "--max MAX error annotations at most (default 10)",
+        "Failing tests as annotations on the PR's diff",
     ],
     sarif: [
         "usage: python -m scripts.sarif",

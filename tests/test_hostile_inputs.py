@@ -257,6 +257,8 @@ class TestCdRefusesWhatCiNeverWrites:
             (("coverage", 0, "lines_covered"), 10**9, r"coverage\[\]: more lines or branches covered"),
             (("run_url",), "javascript:alert(1)", "run_url: not a valid value"),
             (("scan", "dropped"), -1, r"scan\.dropped: out of range"),
+            (("tests", 0, "failed", 0, "file"), "../../etc/passwd", r"tests\[\]\.failed\[\]\.file: not a valid value"),
+            (("tests", 0, "failed", 0, "line"), -3, r"tests\[\]\.failed\[\]\.line: out of range"),
             (("scan", "dropped"), "40", r"scan\.dropped: expected int"),
         ],
     )
