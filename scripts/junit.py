@@ -13,13 +13,14 @@ a test's final outcome counts, and earlier failures mark it flaky.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from pathlib import Path
 
 from scripts import safexml
 from scripts.errors import InputError
-from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, REL_PATH_RE, FailedTest, TestRun
+from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, MAX_SLOWEST, REL_PATH_RE, FailedTest, SlowTest, TestRun
 
 _ROOTS = ("testsuites", "testsuite")
 _RANK = {"skipped": 1, "failure": 2, "error": 3}
@@ -73,6 +74,15 @@ def _seconds(value: str | None) -> float:
     return number if math.isfinite(number) and number >= 0.0 else 0.0
 
 
+def _case_seconds(value: str | None) -> float:
+    """One case's time, by the rule duration() applies to the run: whole numbers beyond any job's
+    length are nanoseconds (container-structure-test), anything else implausible is no figure."""
+    seconds = _seconds(value)
+    if seconds > MAX_PLAUSIBLE_SECONDS:
+        seconds = seconds / 1e9 if value and value.isdigit() and seconds / 1e9 <= MAX_PLAUSIBLE_SECONDS else 0.0
+    return seconds
+
+
 def _header_count(attrs: dict[str, str], key: str, where: str) -> int:
     value = attrs.get(key, "0").strip() or "0"
     if not _DIGITS.match(value) or len(value) > 16 or int(value) > MAX_COUNT:
@@ -121,6 +131,9 @@ def parse_junit(path: Path, python: str) -> TestRun:
     text: list[str] = []
     text_len = 0
     bound: list = []  # the expat parser, so that text is only delivered while it is wanted
+    slow: list[tuple[float, int, str]] = []  # a min-heap of the MAX_SLOWEST longest cases
+    this_case_seconds = 0.0
+    cases_seen = 0  # ties keep the earlier case
 
     def timed(value: str | None) -> float:
         nonlocal integral
@@ -130,7 +143,7 @@ def parse_junit(path: Path, python: str) -> TestRun:
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal depth, in_case, case_attrs, outcome, message, collecting, text_len, root_time, case_time
-        nonlocal was_flaky, root_header
+        nonlocal was_flaky, root_header, this_case_seconds, cases_seen
         depth += 1
         if depth == 1:
             root.append(name)
@@ -148,6 +161,8 @@ def parse_junit(path: Path, python: str) -> TestRun:
             outcome = "skipped" if status and status.lower() in _NOT_RUN else ""
             message = ""
             was_flaky = False
+            this_case_seconds = _case_seconds(attrs.get("time"))
+            cases_seen += 1
             if not root_time:  # the cases' sum is only the fallback for the duration
                 value = attrs.get("time")
                 if value:
@@ -227,6 +242,18 @@ def parse_junit(path: Path, python: str) -> TestRun:
                 flaky_count += 1
                 if len(flaky) < MAX_FAILED_KEPT:
                     flaky.append(label)
+            if this_case_seconds > 0 and (len(slow) < MAX_SLOWEST or this_case_seconds > slow[0][0]):
+                classname = case_attrs.get("classname", "")
+                entry_name = (f"{classname}::{case}" if classname else case)[:500] or "(unnamed)"
+                # A rerun of a test already kept: one row, its longest attempt.
+                again = next((i for i, kept in enumerate(slow) if kept[2] == entry_name), None)
+                timed_case = (this_case_seconds, -cases_seen, entry_name)
+                if again is not None:
+                    timed_case = max(timed_case, slow.pop(again))
+                    heapq.heapify(slow)
+                heapq.heappush(slow, timed_case)
+                if len(slow) > MAX_SLOWEST:
+                    heapq.heappop(slow)
         elif name == "testsuite" and suites:
             suites.pop()
 
@@ -253,4 +280,5 @@ def parse_junit(path: Path, python: str) -> TestRun:
         flaky=flaky_count,
         flaky_tests=tuple(flaky),
         from_header=from_header,
+        slowest=tuple(SlowTest(name, round(seconds, 3)) for seconds, _, name in sorted(slow, reverse=True)),
     )

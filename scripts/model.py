@@ -49,6 +49,15 @@ class FailedTest:
 
 
 @dataclass(frozen=True)
+class SlowTest:
+    name: str
+    seconds: float
+
+
+MAX_SLOWEST = 5
+
+
+@dataclass(frozen=True)
 class TestRun:
     __test__ = False  # a results record, not a pytest test class
     python: str
@@ -61,6 +70,7 @@ class TestRun:
     flaky: int = 0  # passed in the end, after failing an earlier attempt
     flaky_tests: tuple[str, ...] = ()  # the first MAX_FAILED_KEPT of them
     from_header: bool = False  # the file lists no cases: counts are its suite header's
+    slowest: tuple[SlowTest, ...] = ()  # the MAX_SLOWEST longest cases, longest first
 
     @property
     def passed(self) -> int:
@@ -352,6 +362,10 @@ def _test_run(r: _Reader) -> TestRun:
         flaky=r.count("flaky", 0),
         flaky_tests=tuple(r.texts("flaky_tests", MAX_FAILED_KEPT)),
         from_header=r.flag("from_header", False),
+        slowest=tuple(
+            SlowTest(name=t.text("name"), seconds=t.real("seconds"))
+            for t in (_Reader(item, f"{r.where}.slowest[]") for item in r.items("slowest", MAX_SLOWEST))
+        ),
     )
     if run.passed < 0:
         raise InputError(f"{r.where}: failures, errors and skipped add up to more than tests")

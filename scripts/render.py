@@ -190,6 +190,17 @@ def _tests(report: Report, detail: Detail) -> tuple[list[str], list[str]]:
             ]
         if len(names) < total_flaky:
             cuts.append(f"{len(names)} of {total_flaky} flaky tests shown")
+    slowest = [(run.python, test) for run in report.tests for test in run.slowest]
+    if slowest and detail.failed:
+        rows = [[md.inline(python, 20), md.code(test.name, 150), f"{test.seconds:.2f} s"] for python, test in slowest]
+        out += [
+            "",
+            "<details><summary>Slowest tests</summary>",
+            "",
+            md.table(["Python", "test", "time"], rows),
+            "",
+            "</details>",
+        ]
     return out, cuts
 
 

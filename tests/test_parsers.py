@@ -555,3 +555,67 @@ class TestRuff:
     def test_parse_ruff__rejects(self, tmp_path, content, problem):
         with pytest.raises(InputError, match=f"r.json: {problem}$"):
             parse_ruff(write(tmp_path, "r.json", content))
+
+
+class TestSlowestTests:
+    def test_the_five_longest__as_the_file_says(self):
+        """Oracle: ElementTree over the same file, sorted by each case's time attribute."""
+        import xml.etree.ElementTree as ET
+
+        fixture = FIXTURES / "junit-pytest-openbb-3216.xml"
+        cases = [
+            (float(c.get("time")), f"{c.get('classname')}::{c.get('name')}")
+            for c in ET.parse(fixture).iter("testcase")  # noqa: S314
+            if c.get("time")
+        ]
+        expected = [(name, round(t, 3)) for t, name in sorted(cases, key=lambda x: -x[0])[:5]]
+        run = parse_junit(fixture, "3.12")
+        assert [(t.name, t.seconds) for t in run.slowest] == expected
+
+    def test_a_rerun__one_row_with_its_longest_attempt(self):
+        run = parse_junit(FIXTURES / "junit-xcode-trainer-retried-tests.xml", "3.12")
+        assert [(t.name, t.seconds) for t in run.slowest] == [
+            ("TicketRepositoryTests::offline filtering keeps the active ticket", 0.9),
+            ("TicketRepositoryTests::an expired ticket is dropped", 0.4),
+            ('TicketRepositoryTests::a ticket is filtered by city ("MAD")', 0.2),
+            ("TicketRepositoryTests::a ticket without a session is ignored", 0.1),
+        ]
+
+    def test_nanoseconds__read_as_the_runs_duration_is(self):
+        """container-structure-test: time="999638317" on a case is 0.9996 s."""
+        run = parse_junit(FIXTURES / "junit-mikepenz-container-structure-test.xml", "3.12")
+        assert [(t.name, t.seconds) for t in run.slowest] == [("Command Test: apt-get upgrade", 1.0)]
+
+    def test_in_the_comment__a_table_per_version_names_inert(self):
+        from scripts.model import SlowTest, TestRun
+        from scripts.render import render_report
+        from tests.test_render import HOSTILE, report
+
+        runs = (TestRun("3.12", 3, 0, 0, 0, 9.0, slowest=(SlowTest("t::slow", 7.5), SlowTest(HOSTILE, 0.25))),)
+        text = render_report(report(python_versions=("3.12",), tests=runs, coverage=()))
+        assert (
+            "<details><summary>Slowest tests</summary>\n\n| Python | test | time |\n|---|---|---|\n| 3.12 | `t::slow` | 7.50 s |"
+            in text
+        )
+        assert "<img" not in text.split("Slowest tests")[1].replace("`<img", "")
+
+    @pytest.mark.parametrize(
+        ("slowest", "problem"),
+        [
+            ([{"name": "a", "seconds": 1.0}] * 6, r"tests\[\]\.slowest: more than 5 items"),
+            ([{"name": "a", "seconds": -1}], r"tests\[\]\.slowest\[\]\.seconds: out of range"),
+            ([{"name": "", "seconds": 1}], r"tests\[\]\.slowest\[\]\.name"),
+        ],
+    )
+    def test_forged_in_report_json__refused_by_cd(self, slowest, problem):
+        import json
+
+        from scripts.errors import InputError
+        from scripts.model import Report, TestRun, from_dict, to_dict
+
+        data = json.loads(
+            json.dumps(to_dict(Report(python_versions=("3.12",), tests=(TestRun("3.12", 1, 0, 0, 0, 1.0),))))
+        )
+        data["tests"][0]["slowest"] = slowest
+        with pytest.raises(InputError, match=problem):
+            from_dict(data)
