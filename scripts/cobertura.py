@@ -16,11 +16,21 @@ from pathlib import Path
 
 from scripts import safexml
 from scripts.errors import InputError
-from scripts.model import MAX_FILES_KEPT, Coverage, FileCoverage
+from scripts.model import (
+    MAX_COUNT,
+    MAX_FILES_KEPT,
+    MAX_LINE_FILES,
+    MAX_RANGES,
+    Coverage,
+    FileCoverage,
+    FileLines,
+    to_ranges,
+)
 
 _CONDITION = re.compile(r"\(([0-9]{1,9})/([0-9]{1,9})\)")
 _NUMBER = re.compile(r"[0-9]{1,15}\Z")
 MAX_FILES = 200_000
+MAX_LINES_TRACKED = 2_000_000  # line numbers held while reading, over all files
 
 
 def _int(attrs: dict[str, str], key: str) -> int | None:
@@ -45,9 +55,14 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
     files: dict[str, list[int]] = {}
     current: list[int] | None = None
     in_method = 0
+    # filename -> (covered line numbers, missed line numbers), while MAX_LINES_TRACKED allows
+    numbers: dict[str, tuple[list[int], list[int]]] = {}
+    current_numbers: tuple[list[int], list[int]] | None = None
+    tracked = 0
+    complete = True
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, current, in_method
+        nonlocal depth, current, in_method, current_numbers, tracked, complete
         depth += 1
         if depth == 1:
             if name != "coverage":
@@ -58,8 +73,16 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
             if current is None or in_method:
                 return
             current[0] += 1
-            if _hit(attrs.get("hits")):
+            hit = _hit(attrs.get("hits"))
+            if hit:
                 current[1] += 1
+            if current_numbers is not None:
+                number = attrs.get("number", "")
+                if tracked < MAX_LINES_TRACKED and _NUMBER.match(number) and 0 < int(number) <= MAX_COUNT:
+                    current_numbers[0 if hit else 1].append(int(number))
+                    tracked += 1
+                else:
+                    complete = False
             branch = attrs.get("branch")
             if branch is not None and branch.lower() == "true":
                 match = _CONDITION.search(attrs.get("condition-coverage", ""))
@@ -72,14 +95,16 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
             if filename not in files and len(files) >= MAX_FILES:
                 raise InputError(f"{path}: more than {MAX_FILES:,} files")
             current = files.setdefault(filename, [0, 0, 0, 0])
+            current_numbers = numbers.setdefault(filename, ([], []))
         elif name == "method":
             in_method += 1
 
     def end(name: str) -> None:
-        nonlocal depth, current, in_method
+        nonlocal depth, current, in_method, current_numbers
         depth -= 1
         if name == "class":
             current = None
+            current_numbers = None
         elif name == "method":
             in_method -= 1
 
@@ -100,6 +125,16 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
     if lines_covered > lines_valid or branches_covered > branches_valid:
         raise InputError(f"{path}: covered counts exceed valid counts")
     lowest = sorted((f for f in per_file if f.percent < 100.0), key=lambda f: (f.percent, -f.missed, f.path))
+    lines: list[FileLines] = []
+    ranges = 0
+    for filename, (hit_lines, missed_lines) in numbers.items():
+        missed_set = set(missed_lines) - set(hit_lines)  # a line listed twice counts as run if once run
+        entry = FileLines(filename, to_ranges(hit_lines), to_ranges(missed_set))
+        ranges += len(entry.covered) + len(entry.missed)
+        if len(lines) >= MAX_LINE_FILES or ranges > MAX_RANGES:
+            complete = False
+            break
+        lines.append(entry)
     return Coverage(
         python=python,
         lines_valid=lines_valid,
@@ -108,4 +143,6 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
         branches_covered=branches_covered,
         files_total=len(per_file),
         lowest=tuple(lowest[:keep]),
+        lines=tuple(lines),
+        lines_complete=complete,
     )

@@ -98,6 +98,31 @@ class FileCoverage:
         return self.lines_valid - self.lines_covered
 
 
+Ranges = tuple[tuple[int, int], ...]  # inclusive line ranges, ascending, not touching
+MAX_LINE_FILES = 2_000  # files whose per-line data report.json carries
+MAX_RANGES = 100_000  # ranges, over all those files
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """Which lines of a file were executed, for coverage of a PR's changed lines (scripts.compare)."""
+
+    path: str
+    covered: Ranges = ()
+    missed: Ranges = ()
+
+
+def to_ranges(lines: list[int] | set[int]) -> Ranges:
+    """Sorted line numbers as inclusive ranges: [1, 2, 3, 7] -> ((1, 3), (7, 7))."""
+    ranges: list[tuple[int, int]] = []
+    for line in sorted(set(lines)):
+        if ranges and line == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], line)
+        else:
+            ranges.append((line, line))
+    return tuple(ranges)
+
+
 @dataclass(frozen=True)
 class Coverage:
     python: str
@@ -107,6 +132,8 @@ class Coverage:
     branches_covered: int
     files_total: int
     lowest: tuple[FileCoverage, ...] = ()  # the lowest-covered files, worst first
+    lines: tuple[FileLines, ...] = ()  # per-line data, bounded by MAX_LINE_FILES and MAX_RANGES
+    lines_complete: bool = True  # False when the bounds left some files' lines out
 
     @property
     def percent(self) -> float:
@@ -400,9 +427,42 @@ def _coverage(r: _Reader) -> Coverage:
         branches_covered=r.count("branches_covered", 0),
         files_total=r.count("files_total", 0),
         lowest=tuple(_file_coverage(_Reader(i, f"{r.where}.lowest[]")) for i in r.items("lowest", MAX_FILES_KEPT)),
+        lines=_file_lines(r),
+        lines_complete=r.flag("lines_complete", True),
     )
     _covered_within_valid(r, item)
     return item
+
+
+def _ranges(r: _Reader, key: str, budget: list[int]) -> Ranges:
+    ranges = r.items(key, MAX_RANGES)
+    budget[0] -= len(ranges)
+    if budget[0] < 0:
+        raise InputError(f"{r.where}.{key}: more than {MAX_RANGES} line ranges in all")
+    result: list[tuple[int, int]] = []
+    for pair in ranges:
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(type(n) is int and 1 <= n <= MAX_COUNT for n in pair)
+            and pair[0] <= pair[1]
+            and (not result or pair[0] > result[-1][1] + 1)
+        ):
+            raise InputError(f"{r.where}.{key}: not ascending [first, last] line ranges")
+        result.append((pair[0], pair[1]))
+    return tuple(result)
+
+
+def _file_lines(r: _Reader) -> tuple[FileLines, ...]:
+    budget = [MAX_RANGES]
+    return tuple(
+        FileLines(
+            path=f.text("path", max_len=500),
+            covered=_ranges(f, "covered", budget),
+            missed=_ranges(f, "missed", budget),
+        )
+        for f in (_Reader(i, f"{r.where}.lines[]") for i in r.items("lines", MAX_LINE_FILES))
+    )
 
 
 def _lint(r: _Reader) -> Lint:
