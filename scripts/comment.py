@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from scripts import github_api, sticky
+from scripts import baseline, github_api, sticky
+from scripts.compare import Comparison
 from scripts.errors import InputError, ScriptError, VerificationError, one_line
 from scripts.markdown import ZWSP
-from scripts.model import SHA_RE, Artifact, deploy_from_dict, from_dict
+from scripts.model import SHA_RE, Artifact, Report, deploy_from_dict, from_dict
 from scripts.render import Context, render_deploy, render_report
 from scripts.untrusted import check_size, load_json
 
@@ -53,22 +54,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--section", choices=sticky.SECTIONS, help="section to write (default: cd for --deploy, else ci)"
     )
     parser.add_argument("--run-id", type=int, help="CI run whose artifacts to link (with --report)")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="with --report: compare with the base branch's newest successful CI run (coverage, tests, changed lines)",
+    )
+    parser.add_argument(
+        "--diff-cover-fail-under",
+        type=float,
+        metavar="PERCENT",
+        help="with --compare: exit 1 (after commenting) when coverage of the changed lines is below PERCENT",
+    )
     parser.add_argument("--author", help="login the token comments as (default: asked of the API)")
     parser.add_argument("--dry-run", action="store_true", help="print the body and what would be done; write nothing")
     return parser
 
 
-def section_body(args: argparse.Namespace, artifacts: tuple[Artifact, ...], server_url: str, pr: int = 0) -> str:
+def head_report(args: argparse.Namespace) -> Report:
+    return from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
+
+
+def section_body(
+    args: argparse.Namespace,
+    artifacts: tuple[Artifact, ...],
+    server_url: str,
+    pr: int = 0,
+    comparison: Comparison | None = None,
+) -> str:
     """The markdown for our section, from whichever source was given. What the artifact says is
     data only: the commit, the run's links and who ran the deploy come from trusted context."""
     if args.deploy:
         deploy = deploy_from_dict(load_json(args.deploy, 256 * 1024), where=str(args.deploy))
         return render_deploy(replace(deploy, source=args.deploy_source))
     if args.report:
-        report = from_dict(load_json(args.report, 16 * 1024 * 1024), where=str(args.report))
+        report = head_report(args)
         run_url = f"{server_url}/{args.repo}/actions/runs/{args.run_id}" if args.run_id is not None else ""
         report = replace(report, head_sha=args.head_sha, run_url=run_url, artifacts=artifacts)
-        return render_report(report, context=Context(server_url, args.repo, pr))
+        return render_report(report, context=Context(server_url, args.repo, pr, comparison))
     check_size(args.body_file, MAX_BODY_FILE)
     try:
         text = args.body_file.read_text(encoding="utf-8")
@@ -102,6 +124,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise ScriptError("--run-id goes with --report")
     if args.deploy_source != "cd" and not args.deploy:
         raise ScriptError("--deploy-source goes with --deploy")
+    if args.compare and not args.report:
+        raise ScriptError("--compare goes with --report")
+    if args.diff_cover_fail_under is not None and not (args.compare and 0 <= args.diff_cover_fail_under <= 100):
+        raise ScriptError("--diff-cover-fail-under takes a percentage from 0 to 100, with --compare")
     if args.head_sha and not SHA_RE.match(args.head_sha):
         raise VerificationError(f"--head-sha {args.head_sha[:60]!r} is not a 40-character commit sha")
     if args.dry_run and not env.get("GITHUB_TOKEN"):
@@ -118,7 +144,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     artifacts = ()
     if args.run_id is not None:
         artifacts = github_api.list_artifacts(repo, args.repo, args.run_id, settings.server_url)
-    content = section_body(args, artifacts, settings.server_url, pr.number)
+    comparison = None
+    if args.compare:
+        # The comparison adds to the comment; the API failing for it must not cost the comment.
+        try:
+            comparison, notes = baseline.comparison_for(settings, repo, args.repo, pr, args.head_sha, head_report(args))
+        except ScriptError as exc:
+            comparison, notes = None, [f"no comparison with the base branch: {exc}"]
+        for note in notes:
+            print(f"comment: warning: {note}", file=sys.stderr)
+    content = section_body(args, artifacts, settings.server_url, pr.number, comparison)
     author = args.author or github_api.own_login(gh)
     bodies: list[str] = []
 
@@ -130,6 +165,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.dry_run:
         print(bodies[-1])
     print(f"comment: {outcome.action} the {section} section on #{pr.number} {outcome.url}".rstrip(), file=sys.stderr)
+    gate = args.diff_cover_fail_under
+    changed = comparison.changed_percent if comparison is not None else None
+    if gate is not None and changed is not None and changed < gate:
+        raise ScriptError(f"coverage of the changed lines is {changed:.1f} %, under --diff-cover-fail-under {gate:g}")
     return 0
 
 

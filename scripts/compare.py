@@ -48,6 +48,7 @@ class Comparison:
     changed_covered: int = 0
     files_without_patch: tuple[str, ...] = ()  # binary or too large: their lines are unknown
     line_data_complete: bool = True  # False: some files' per-line data was left out by CI's bounds
+    files_truncated: bool = False  # the API listed only the first 3,000 changed files
 
     @property
     def changed_percent(self) -> float | None:
@@ -92,7 +93,13 @@ def changed_lines(head: Report, files: list[PrFile]) -> tuple[list[ChangedFile],
 
 
 def compare(
-    head: Report, base: Report | None, files: list[PrFile], base_sha: str = "", base_note: str = ""
+    head: Report,
+    base: Report | None,
+    files: list[PrFile],
+    base_sha: str = "",
+    base_note: str = "",
+    *,
+    files_truncated: bool = False,
 ) -> Comparison:
     """The comparison; with no base report, only what the PR's own report and files give."""
     versions = []
@@ -124,4 +131,5 @@ def compare(
         changed_covered=sum(f.covered for f in changed),
         files_without_patch=tuple(without_patch),
         line_data_complete=all(cov.lines_complete for cov in head.coverage),
+        files_truncated=files_truncated,
     )

@@ -371,3 +371,53 @@ def download_artifact(
 def run_head_sha(repo: Repository, run_id: int) -> str:
     """The commit the run ran on (for a pull request, its head commit), as the API says."""
     return repo.get_workflow_run(run_id).head_sha
+
+
+MAX_PR_FILES = 3_000  # GitHub's "List pull request files" stops here
+MAX_BASE_RUNS_SCANNED = 100
+
+
+@dataclass(frozen=True)
+class BaseRun:
+    run_id: int
+    sha: str
+    note: str  # which commit this is, as the comment says it
+
+
+@api_call("finding the base branch's CI run")
+def base_run(
+    repo: Repository, base_ref: str, head_sha: str, workflow_path: str = ".github/workflows/ci.yml"
+) -> BaseRun | None:
+    """The newest successful push run of CI on the PR's merge base, else the newest successful
+    push run on the base branch (the comment then says which commit it compared with). None when
+    neither is found among the newest MAX_BASE_RUNS_SCANNED runs."""
+
+    def ours(run: object) -> bool:
+        return run.path.split("@")[0] == workflow_path and run.event == "push" and run.head_branch == base_ref
+
+    merge_base = repo.compare(base_ref, head_sha).merge_base_commit.sha
+    for i, run in enumerate(repo.get_workflow_runs(head_sha=merge_base, status="success")):
+        if i >= MAX_BASE_RUNS_SCANNED:
+            break
+        if ours(run):
+            return BaseRun(run.id, run.head_sha, "the merge base")
+    for i, run in enumerate(repo.get_workflow_runs(branch=base_ref, event="push", status="success")):
+        if i >= MAX_BASE_RUNS_SCANNED:
+            break
+        if ours(run):
+            note = f"the newest successful run on {base_ref}; the merge base has none"
+            return BaseRun(run.id, run.head_sha, note)
+    return None
+
+
+@api_call("listing the pull request's files")
+def pr_files(pr: PullRequest) -> tuple[list[tuple[str, str, str | None]], bool]:
+    """(path, status, patch or None) of each changed file, every page, and whether GitHub's cap
+    of 3,000 files cut the list."""
+    files = []
+    for i, f in enumerate(pr.get_files()):
+        if i >= MAX_PR_FILES:
+            return files, True
+        patch = f.raw_data.get("patch")
+        files.append((f.filename, f.status, patch if isinstance(patch, str) else None))
+    return files, len(files) >= MAX_PR_FILES

@@ -8,10 +8,12 @@ guard.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripts import markdown as md
+from scripts.compare import Comparison
 from scripts.model import SEVERITIES, Coverage, Deploy, Report, TestRun
 from scripts.sticky import fit, size, utf8_size
 
@@ -70,6 +72,14 @@ class Context:
     server_url: str = ""
     repository: str = ""
     pr: int = 0  # the PR the API confirmed, for links filtered to it; 0 when there is none
+    comparison: Comparison | None = None  # with the base branch's report, made by CD from the API
+
+    def diff_url(self, path: str, first: int, last: int) -> str:
+        """Lines of a file in the PR's diff view: GitHub anchors a file by the SHA-256 of its path."""
+        if not (self.server_url and self.repository and self.pr > 0):
+            return ""
+        anchor = hashlib.sha256(path.encode()).hexdigest()
+        return f"{self.server_url}/{self.repository}/pull/{self.pr}/files#diff-{anchor}R{first}-R{last}"
 
     def alerts_url(self) -> str:
         """The repository's open code-scanning alerts on this PR."""
@@ -114,8 +124,11 @@ def failing(report: Report) -> list[str]:
     return reasons
 
 
-def status_line(report: Report) -> str:
+def status_line(report: Report, comparison: Comparison | None = None) -> str:
     reasons = failing(report)
+    if comparison is not None and comparison.new_failures:
+        # What this PR broke comes first; what was already broken on the base is in the list.
+        reasons.insert(0, f"{len(comparison.new_failures)} new failing (passing on the base)")
     sha = f" · commit {md.code(report.head_sha[:12])}" if report.head_sha else ""
     if reasons:
         return f"## ❌ CI failed: {md.inline('; '.join(reasons), 400)}{sha}"
@@ -372,14 +385,89 @@ def _footer(report: Report, cuts: list[str]) -> list[str]:
     return out
 
 
+def _arrow(change: float | None) -> str:
+    if change is None:
+        return "n/a"
+    if change == 0:
+        return "±0"
+    return f"{'↑' if change > 0 else '↓'} {abs(change):.2f} pp"
+
+
+def _compared(context: Context, detail: Detail) -> tuple[list[str], list[str]]:
+    """What changed against the base branch: the reviewer's first question."""
+    c = context.comparison
+    if c is None:
+        return [], []
+    out = ["### Compared with the base branch"]
+    cuts: list[str] = []
+    if not c.base_sha:
+        out.append(
+            "No baseline: no successful CI run of the base branch with a `pr-report` artifact was found"
+            " (artifacts expire after the repository's retention period)."
+        )
+    else:
+        out.append(f"Against {md.code(c.base_sha[:12])} ({md.inline(c.base_note, 120)}).")
+        rows = []
+        for v in c.versions:
+            base = f"{v.coverage_base:.2f} %" if v.coverage_base is not None else "n/a"
+            head = f"{v.coverage_head:.2f} %" if v.coverage_head is not None else "n/a"
+            tests = "n/a"
+            if v.tests_base is not None and v.tests_head is not None:
+                tests = f"{v.tests_base} → {v.tests_head} ({v.tests_head - v.tests_base:+d})"
+            rows.append([md.inline(v.python, 20), f"{base} → {head}", _arrow(v.coverage_change), tests])
+        if rows:
+            out += ["", md.table(["Python", "coverage", "Δ", "tests"], rows)]
+    if c.new_failures:
+        shown = c.new_failures[: detail.failed]
+        out += ["", f"🆕 **{len(c.new_failures)} new failing** (passing or absent on the base):"]
+        out += [f"- {md.code(name, 150)}" for name in shown]
+        if len(shown) < len(c.new_failures):
+            cuts.append(f"{len(shown)} of {len(c.new_failures)} new failures shown")
+    if c.already_failing:
+        out += ["", f"{len(c.already_failing)} failing already on the base."]
+    if c.changed_percent is not None:
+        out += [
+            "",
+            f"Changed lines: **{c.changed_covered} of {c.changed_executable} covered ({c.changed_percent:.1f} %)**",
+        ]
+        rows = []
+        for f in [f for f in c.changed if f.uncovered][: detail.files]:
+            ranges = [
+                md.link(f"{first}" if first == last else f"{first}-{last}", context.diff_url(f.path, first, last), 20)
+                for first, last in f.uncovered[:10]
+            ]
+            more = f" and {len(f.uncovered) - 10} more" if len(f.uncovered) > 10 else ""
+            rows.append([md.code(f.path, 120), f"{f.covered}/{f.executable}", ", ".join(ranges) + more])
+        if rows:
+            out += ["", md.table(["file", "covered", "uncovered changed lines"], rows)]
+        uncovered_files = sum(1 for f in c.changed if f.uncovered)
+        if uncovered_files > len(rows):
+            cuts.append(f"{len(rows)} of {uncovered_files} files with uncovered changed lines shown")
+    elif c.base_sha or c.changed:
+        out += ["", "Changed lines: none that coverage measures."]
+    if c.files_without_patch:
+        out.append(
+            f"{len(c.files_without_patch)} changed files have no diff in the API (binary or too large):"
+            " their lines are not counted."
+        )
+    if c.files_truncated:
+        out.append("GitHub lists only the first 3,000 changed files: the rest are not counted.")
+    if not c.line_data_complete:
+        out.append("Some files' line data was left out of report.json (over its bounds): those lines are not counted.")
+    return out, cuts
+
+
 def _render(report: Report, detail: Detail, context: Context) -> str:
     tests, cut_tests = _tests(report, detail)
     coverage, cut_cov = _coverage(report, detail)
     scan, cut_scan = _scan(report, detail, context)
     lint, cut_lint = _lint(report, detail)
     cuts = cut_tests + cut_cov + cut_scan + cut_lint
+    compared, cut_compared = _compared(context, detail)
+    cuts = cut_compared + cuts
     blocks = [
-        [status_line(report)],
+        [status_line(report, context.comparison)],
+        compared,
         tests,
         coverage,
         _image(report, context),

@@ -22,6 +22,8 @@ HELP = {
         "--section {ci,cd} section to write (default: cd for --deploy, else ci)",
         "--run-id RUN_ID CI run whose artifacts to link (with --report)",
         "--author AUTHOR login the token comments as (default: asked of the API)",
+        "--compare with --report: compare with the base branch's newest successful CI run (coverage, tests, changed lines)",
+        "--diff-cover-fail-under PERCENT with --compare: exit 1 (after commenting) when coverage of the changed lines is below PERCENT",
         "--dry-run print the body and what would be done; write nothing",
         "Write the one sticky PR comment",
     ],

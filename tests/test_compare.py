@@ -5,6 +5,7 @@ written here as numbers."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,55 @@ class TestPerLineData:
         path.write_text(f"<coverage><packages><package><classes>{classes}</classes></package></packages></coverage>")
         cov = parse_cobertura(path, "3.12")
         assert (len(cov.lines), cov.lines_complete, cov.files_total) == (2_000, False, 2_001)
+
+
+class TestInTheComment:
+    def rendered(self, comparison, pr: int = 7) -> str:
+        from scripts.render import Context, render_report
+
+        head = report("coverage-head.xml")
+        return render_report(head, context=Context("https://github.com", "octo-org/sample-app", pr, comparison))
+
+    def test_deltas_and_changed_lines__as_a_reviewer_reads_them(self):
+        c = compare(report("coverage-head.xml"), report("coverage-base.xml"), files(), "ab" * 20, "the merge base")
+        text = self.rendered(c)
+        assert (
+            "### Compared with the base branch\n"
+            "Against `abababababab` (the merge base).\n\n"
+            "| Python | coverage | Δ | tests |\n|---|---|---|---|\n"
+            "| 3.12 | 96.97 % → 96.85 % | ↓ 0.12 pp | 908 → 908 (+0) |\n\n"
+            "Changed lines: **1 of 4 covered (25.0 %)**\n\n"
+            "| file | covered | uncovered changed lines |\n|---|---|---|\n"
+            "| `scripts/gitrefs.py` | 1/4 | [26-28](https://github.com/octo-org/sample-app/pull/7/files"
+            "#diff-30cf458da7c911f79e2419737144d2663104b3200bd4889e8bacf717669d69d3R26-R28) |"
+        ) in text
+        assert text.index("### Compared with the base branch") < text.index("### Tests")
+
+    def test_new_failures__named_first_in_the_status_line(self):
+        head = report("coverage-head.xml", failed=("t::old", "t::new"))
+        c = compare(head, report("coverage-base.xml", failed=("t::old",)), [], "ab" * 20, "the merge base")
+        from scripts.render import status_line
+
+        assert status_line(head, c).startswith(
+            "## ❌ CI failed: 1 new failing (passing on the base); 2 failing on Python 3.12"
+        )
+        text = self.rendered(c)
+        assert "🆕 **1 new failing** (passing or absent on the base):\n- `t::new`" in text
+        assert "1 failing already on the base." in text
+
+    def test_no_baseline__said_with_why(self):
+        c = compare(report("coverage-head.xml"), None, files())
+        text = self.rendered(c)
+        assert "No baseline: no successful CI run of the base branch with a `pr-report` artifact was found" in text
+        assert "Changed lines: **1 of 4 covered (25.0 %)**" in text
+
+    def test_hostile_path__inert_and_no_link_without_a_confirmed_pr(self):
+        from scripts.compare import ChangedFile, Comparison
+
+        evil = "a`](javascript:x)<img src=x>.py"
+        c = Comparison("ab" * 20, "x", changed=(ChangedFile(evil, 2, 0, ((1, 2),)),), changed_executable=2)
+        text = self.rendered(c, pr=0)
+        assert "| ``a`](javascript:x)<img src=x>.py`` | 0/2 | 1-2 |" in text  # in a code span: literal text
+        prose = re.sub(r"(`+)(.+?)\1", "", text)
+        assert "javascript" not in prose
+        assert "<img" not in prose

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "github-api"
 REAL_API = "https://api.github.com"
@@ -51,6 +51,8 @@ class State:
     blob_requests: list[dict[str, str]] = field(default_factory=list)  # headers the blob host received
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    pull_files: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    merge_bases: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (repo, base, head) -> sha
     next_id: int = 1000
     list_barrier: threading.Barrier | None = None
 
@@ -145,6 +147,15 @@ class FakeGitHub:
         with self.lock:
             self.state.runs[(repo, run_id)] = artifacts
 
+    def add_pull_files(self, repo: str, number: int, entries: list[dict[str, Any]]) -> None:
+        """The PR's changed files as "List pull request files" answers (GitHub stops at 3,000)."""
+        with self.lock:
+            self.state.pull_files[(repo, number)] = entries
+
+    def set_merge_base(self, repo: str, base: str, head: str, sha: str) -> None:
+        with self.lock:
+            self.state.merge_bases[(repo, base, head)] = sha
+
     def add_workflow_run(
         self,
         repo: str,
@@ -154,6 +165,7 @@ class FakeGitHub:
         path: str = ".github/workflows/ci.yml",
         event: str = "pull_request",
         conclusion: str = "success",
+        branch: str = "main",
     ) -> None:
         """A run as GET /repos/{repo}/actions/runs lists it (newest first)."""
         run = self._rewrite(copy.deepcopy(load("list-workflow-runs.200.json")["workflow_runs"][0]))
@@ -166,6 +178,7 @@ class FakeGitHub:
             event=event,
             status="completed",
             conclusion=conclusion,
+            head_branch=branch,
         )
         with self.lock:
             self.state.workflow_runs.insert(0, run)
@@ -195,6 +208,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)\Z"), "get_repo"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)\Z"), "get_pull"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls\Z"), "list_pulls"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)/files\Z"), "list_pull_files"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/compare/(.+)\Z"), "compare"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "list_comments"),
     ("POST", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "create_comment"),
     ("PATCH", re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)\Z"), "update_comment"),
@@ -393,14 +408,40 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self._paginate(artifacts, query, wrap="artifacts")
 
         def list_runs(self, repo: str, query: dict[str, list[str]], **_: Any) -> None:
-            head_sha = query.get("head_sha", [""])[0]
+            """Filters as GitHub's: head_sha, branch (head_branch), event, and status, which
+            also takes a conclusion (status=success lists completed runs that succeeded)."""
+            wanted = {k: query.get(k, [""])[0] for k in ("head_sha", "branch", "event", "status")}
+            fields = {"head_sha": "head_sha", "branch": "head_branch", "event": "event"}
+
+            def keep(run: dict[str, Any]) -> bool:
+                if run["repository"]["full_name"] != repo:
+                    return False
+                if any(wanted[k] and run.get(field) != wanted[k] for k, field in fields.items()):
+                    return False
+                status = wanted["status"]
+                return not status or status in (run.get("status"), run.get("conclusion"))
+
             with fake.lock:
-                runs = [
-                    r
-                    for r in fake.state.workflow_runs
-                    if r["repository"]["full_name"] == repo and (not head_sha or r["head_sha"] == head_sha)
-                ]
+                runs = [r for r in fake.state.workflow_runs if keep(r)]
             self._paginate(runs, query, wrap="workflow_runs")
+
+        def list_pull_files(self, repo: str, number: str, query: dict[str, list[str]], **_: Any) -> None:
+            with fake.lock:
+                entries = fake.state.pull_files.get((repo, int(number)))
+            if entries is None:
+                return self._send(404, load("error.404.not-found.json"))
+            self._paginate(entries[:3000], query)
+
+        def compare(self, repo: str, basehead: str, **_: Any) -> None:
+            base, _, head = unquote(basehead).partition("...")
+            with fake.lock:
+                merge_base = fake.state.merge_bases.get((repo, base, head))
+            if merge_base is None:
+                return self._send(404, load("error.404.not-found.json"))
+            text = json.dumps(load("compare-commits.200.json")).replace("octocat/Hello-World", repo)
+            data = fake._rewrite(json.loads(text))
+            data["merge_base_commit"]["sha"] = merge_base
+            self._send(200, data)
 
         def download_artifact(self, repo: str, artifact_id: str, **_: Any) -> None:
             """302 to a short-lived URL on another host, as GitHub does (here: "localhost", a

@@ -1,0 +1,70 @@
+"""The base branch's report for a PR, fetched through the API on CD's trusted side, and the
+comparison with the PR's own (scripts.compare). No markdown here; rendering is scripts.render's.
+
+Nothing is stored anywhere but in CI's own artifacts: the base is the `pr-report` artifact of the
+newest successful CI run of the PR's merge base on the base branch (else of the base branch), so
+artifact retention bounds how far back it can look, and the comment says when none is found.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from scripts import github_api, unzip
+from scripts.compare import Comparison, compare
+from scripts.diffs import pr_file
+from scripts.errors import ScriptError
+from scripts.model import Report, from_dict
+from scripts.untrusted import load_json
+
+REPORT_ARTIFACT = "pr-report"
+REPORT_PATH = Path("pr-report") / "report.json"  # inside the artifact (ci.yml's report job)
+MAX_REPORT_ZIP = 64 * 1024 * 1024
+
+
+def base_report(
+    settings: github_api.Settings, repo: Repository, full_name: str, run_id: int, work: Path
+) -> Report | None:
+    """The pr-report of a base run, read and validated as CD reads any report.json; None when the
+    run has none left (expired, or never made)."""
+    artifact = next(
+        (a for a in github_api.run_artifacts(repo, run_id) if a.name == REPORT_ARTIFACT and not a.expired), None
+    )
+    if artifact is None:
+        return None
+    zipped = work / "base.zip"
+    github_api.download_artifact(settings, full_name, artifact, zipped, max_bytes=MAX_REPORT_ZIP)
+    label = f"run {run_id}'s {REPORT_ARTIFACT}"
+    unzip.extract(zipped, work / "base", label)
+    path = work / "base" / REPORT_PATH
+    if not path.is_file():
+        return None
+    return from_dict(load_json(path, 16 * 1024 * 1024), where=f"{label}: report.json")
+
+
+def comparison_for(
+    settings: github_api.Settings, repo: Repository, full_name: str, pr: PullRequest, head_sha: str, head: Report
+) -> tuple[Comparison, list[str]]:
+    """The PR's report against its base's, and warnings (a base that could not be read is one:
+    the comparison then goes on without it, as when none is found)."""
+    warnings: list[str] = []
+    found = github_api.base_run(repo, pr.base.ref, head_sha)
+    base: Report | None = None
+    if found is not None:
+        with tempfile.TemporaryDirectory(prefix="baseline-") as work:
+            try:
+                base = base_report(settings, repo, full_name, found.run_id, Path(work))
+            except ScriptError as exc:
+                warnings.append(f"the base's report could not be used: {exc}")
+    entries, truncated = github_api.pr_files(pr)
+    if truncated:
+        warnings.append("the PR changes more than 3,000 files; GitHub lists only those")
+    files = [f for path, status, patch in entries if (f := pr_file(path, status, patch)) is not None]
+    comparison = compare(
+        head, base, files, found.sha if found else "", found.note if found else "", files_truncated=truncated
+    )
+    return comparison, warnings
