@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts import fetch, report, sticky
-from tests.e2e.pipeline import OWNER, REPO, TOKEN, Pipeline, pr_scenario
+from tests.e2e.pipeline import OWNER, REPO, TOKEN, Pipeline, git, pr_scenario
 
 pytestmark = pytest.mark.e2e
 FORK = "forker/sample-app"
@@ -133,6 +133,14 @@ class TestPullRequest:
         assert "## ✅ Deploy: success" in parts["cd"]
         assert f"image: `{name}@{digest}`" in parts["cd"]
         assert "```text\n5\n```" in parts["cd"]
+        # Compared with main's own CI run (the push scenario's): a comment line changes nothing measured.
+        merge_base = git(pipeline.repo, "merge-base", "main", sha)
+        assert f"Against `{merge_base[:12]}` (the merge base)." in parts["ci"]
+        rows = re.findall(
+            r"^\| (3\.1[0-2]) \| [0-9.]+ % → [0-9.]+ % \| (.+?) \| (\d+) → (\d+) \(\+0\) \|$", parts["ci"], re.M
+        )
+        assert [(python, delta) for python, delta, *_ in rows] == [("3.10", "±0"), ("3.11", "±0"), ("3.12", "±0")]
+        assert "Changed lines: none that coverage measures." in parts["ci"]
 
     def test_pr__fetch_and_report_on_a_laptop_show_the_ci_section_posted(
         self, pipeline, pull_request, tmp_path, capsys
@@ -177,17 +185,26 @@ class TestPullRequest:
 
 class TestFailingTest:
     def test_pr__failing_test_is_named_and_nothing_deploys(self, pipeline, pull_request):
+        """A PR that adds an untested function and breaks a test, against main's own CI run:
+        coverage down on every Python, the function's untested lines named with links into the
+        diff, the broken test called new and named first; nothing deploys."""
+        branch = "feature/broken"
+        cli = pipeline.repo / "sample_app" / "cli.py"
+        first = len(cli.read_text().splitlines()) + 1
+        function = "\n\ndef double(x: int) -> int:\n    if x < 0:\n        return 0\n    return 2 * x\n"
+        pipeline.commit(branch, "Add an untested helper", ("sample_app/cli.py", function))
         # Formatted as ruff wants it: only this test may fail, not the style checks.
         failing = '\n\ndef test_e2e__deliberately_broken():\n    assert 2 + 3 == 6, "the e2e scenario breaks this on purpose"\n'
-        sha = pipeline.commit("feature/broken", "Break a test", ("tests/test_sample_app.py", failing))
-        pipeline.github.add_pull(REPO, 9, head_sha=sha, head_owner=OWNER, head_branch="feature/broken")
-        ci = pipeline.ci("pull_request", pipeline.pr_event(9, sha, "feature/broken"), sha)
+        sha = pipeline.commit(branch, "Break a test", ("tests/test_sample_app.py", failing))
+        pipeline.github.add_pull(REPO, 9, head_sha=sha, head_owner=OWNER, head_branch=branch)
+        ci = pipeline.ci("pull_request", pipeline.pr_event(9, sha, branch), sha)
         assert not ci.ok
-        cd = pipeline.cd(ci, sha, "feature/broken", pr=9)
+        cd = pipeline.cd(ci, sha, branch, pr=9)
         [comment] = pipeline.comments(9)
         parts = sticky.sections(comment["body"])
         assert parts["ci"].startswith(
-            "## ❌ CI failed: 1 failing on Python 3.10; 1 failing on Python 3.11; 1 failing on Python 3.12"
+            "## ❌ CI failed: 1 new failing (passing on the base); 1 failing on Python 3.10;"
+            " 1 failing on Python 3.11; 1 failing on Python 3.12"
         )
         assert (
             "test_e2e__deliberately_broken` (failure): AssertionError: the e2e scenario breaks this on purpose"
@@ -195,6 +212,22 @@ class TestFailingTest:
         )
         assert "cd" not in parts
         assert not pipeline.artifact(cd, "deploy-result").exists()
+        text = parts["ci"]
+        merge_base = git(pipeline.repo, "merge-base", "main", sha)
+        assert f"Against `{merge_base[:12]}` (the merge base)." in text
+        deltas = re.findall(r"^\| (3\.1[0-2]) \| [0-9.]+ % → [0-9.]+ % \| (.+?) \|", text, re.M)
+        assert [python for python, _ in deltas] == ["3.10", "3.11", "3.12"]
+        assert all(delta.startswith("↓ ") for _, delta in deltas), deltas
+        assert (
+            "🆕 **1 new failing** (passing or absent on the base):\n- `tests.test_sample_app::test_e2e__deliberately_broken`"
+            in text
+        )
+        # def (run at import) covered; the if and both returns not: 1 of 4
+        assert "Changed lines: **1 of 4 covered (25.0 %)**" in text
+        assert (
+            f"| `sample_app/cli.py` | 1/4 | [{first + 3}-{first + 5}](https://github.com/{REPO}/pull/9/files#diff-"
+            in text
+        )
 
 
 class TestLegsMissing:

@@ -81,6 +81,7 @@ class Pipeline:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.github = FakeGitHub(TOKEN).start()
+        self.github.default_base = "main"  # the repository here branches from main, not the example's master
         (workdir / "registry").mkdir(parents=True, exist_ok=True)
         self.registry: Registry = start_registry(workdir / "registry", username=ACTOR, password=TOKEN)
         self.base_image = docker.base_image()
@@ -267,16 +268,38 @@ class Pipeline:
     def ci(self, event_name: str, payload: dict, sha: str) -> ActRun:
         """act takes GITHUB_SHA (and the workflow file) from the checked-out commit: for a pull
         request, the merge commit GitHub makes, for a push the commit itself."""
+        branch = "main"
         if event_name == "pull_request":
-            merge = self.merge_commit(sha, payload["pull_request"]["base"]["ref"])
+            base = payload["pull_request"]["base"]["ref"]
+            branch = payload["pull_request"]["head"]["ref"]
+            self._register_pull_files(payload["number"], base, sha)
+            merge = self.merge_commit(sha, base)
             payload["pull_request"]["merge_commit_sha"] = merge
         else:
             git(self.repo, "checkout", "-q", sha)
         run = self.act("ci.yml", event_name, payload)
         self._register_artifacts(run.run_id)
         event = "pull_request" if event_name == "pull_request" else event_name
-        self.github.add_workflow_run(REPO, run.run_id, sha, event=event, conclusion="success" if run.ok else "failure")
+        conclusion = "success" if run.ok else "failure"
+        self.github.add_workflow_run(REPO, run.run_id, sha, event=event, conclusion=conclusion, branch=branch)
         return run
+
+    def _register_pull_files(self, number: int, base: str, sha: str) -> None:
+        """What GitHub answers for the PR: its merge base with the base branch (compare) and its
+        changed files with their patches (List pull request files), from git itself."""
+        merge_base = git(self.repo, "merge-base", base, sha)
+        self.github.set_merge_base(REPO, base, sha, merge_base)
+        statuses = {"A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied"}
+        entries = []
+        for line in git(self.repo, "diff", "--name-status", merge_base, sha).splitlines():
+            code, *paths = line.split("\t")
+            path = paths[-1]
+            diff = git(self.repo, "diff", merge_base, sha, "--", path)
+            entry = {"filename": path, "status": statuses.get(code[:1], "modified")}
+            if "@@" in diff:
+                entry["patch"] = diff[diff.index("@@") :]
+            entries.append(entry)
+        self.github.add_pull_files(REPO, number, entries)
 
     def cd(
         self,

@@ -62,6 +62,7 @@ class FakeGitHub:
 
     def __init__(self, token: str = "test-token") -> None:
         self.state = State(token=token)
+        self.default_base = "master"  # GitHub's example pull request's base branch
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -81,7 +82,15 @@ class FakeGitHub:
         return json.loads(json.dumps(data).replace(REAL_API, self.url))
 
     def add_pull(
-        self, repo: str, number: int, *, head_sha: str, head_owner: str, head_branch: str, state: str = "open"
+        self,
+        repo: str,
+        number: int,
+        *,
+        head_sha: str,
+        head_owner: str,
+        head_branch: str,
+        state: str = "open",
+        base_ref: str | None = None,
     ) -> dict[str, Any]:
         base_owner, name = repo.split("/")
         pr = copy.deepcopy(load("get-pull.200.json"))
@@ -92,6 +101,7 @@ class FakeGitHub:
         pr["head"].update(sha=head_sha, ref=head_branch, label=f"{head_owner}:{head_branch}")
         pr["head"]["repo"].update(full_name=head_repo, fork=head_owner != base_owner)
         pr["head"]["repo"]["owner"]["login"] = head_owner
+        pr["base"]["ref"] = base_ref or self.default_base
         with self.lock:
             self.state.pulls[(repo, number)] = pr
         return pr
