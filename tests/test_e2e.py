@@ -145,16 +145,26 @@ class TestPullRequest:
     def test_pr__fetch_and_report_on_a_laptop_show_the_ci_section_posted(
         self, pipeline, pull_request, tmp_path, capsys
     ):
-        """Issue 15: fetch the PR's CI run from the (local) GitHub, then report --dry-run: the
-        same CI section the PR comment got, byte for byte."""
-        ci, _, _ = pull_request
+        """Issue 15: fetch the PR's CI run from the (local) GitHub, then report --dry-run: the CI
+        section the PR comment got, but for the comparison with main, which needs the API; then, as
+        README goes on, report --out and comment --compare --dry-run: that section byte for byte."""
+        ci, _, sha = pull_request
         [comment] = pipeline.comments(7)
+        posted = sticky.sections(comment["body"])["ci"]
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": pipeline.github.url, "GITHUB_PACE_REQUESTS": "0"}
         out = tmp_path / "fetched"
         assert fetch.main(["--repo", REPO, "--pr", "7", "--out", str(out)], env) == 0
         assert f"run {ci.run_id}: 6 artifact(s)" in capsys.readouterr().out
         assert report.main([str(out), "--dry-run"], env={}) == 0
-        assert capsys.readouterr().out == sticky.sections(comment["body"])["ci"] + "\n"
+        compared = re.search(r"### Compared with the base branch\n.*?\n\n(?=### Tests)", posted, re.S)[0]
+        assert capsys.readouterr().out == posted.replace(compared, "") + "\n"
+
+        assert report.main([str(out), "--out", str(tmp_path / "o"), "--head-sha", sha], env={}) == 0
+        argv = ["--repo", REPO, "--pr", "7", "--head-sha", sha, "--report", str(tmp_path / "o" / "report.json")]
+        argv += ["--run-id", str(ci.run_id), "--compare", "--dry-run"]
+        capsys.readouterr()
+        assert comment.main(argv, env={**env, "GITHUB_SERVER_URL": "https://github.com"}) == 0
+        assert sticky.sections(capsys.readouterr().out)["ci"] == posted
 
     def test_pr__superseded_runs_keep_cd_green_and_the_comment_on_the_newest_commit(self, pipeline, pull_request):
         """GitHub cancels the superseded run and still sends workflow_run (conclusion cancelled);
