@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import fetch, report, sticky
+from scripts import comment, fetch, report, sticky
 from tests.e2e.pipeline import OWNER, REPO, TOKEN, Pipeline, git, pr_scenario
 
 pytestmark = pytest.mark.e2e
@@ -149,8 +149,8 @@ class TestPullRequest:
         section the PR comment got, but for the comparison with main, which needs the API; then, as
         README goes on, report --out and comment --compare --dry-run: that section byte for byte."""
         ci, _, sha = pull_request
-        [comment] = pipeline.comments(7)
-        posted = sticky.sections(comment["body"])["ci"]
+        [made] = pipeline.comments(7)
+        posted = sticky.sections(made["body"])["ci"]
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": pipeline.github.url, "GITHUB_PACE_REQUESTS": "0"}
         out = tmp_path / "fetched"
         assert fetch.main(["--repo", REPO, "--pr", "7", "--out", str(out)], env) == 0
