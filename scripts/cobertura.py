@@ -78,8 +78,10 @@ def parse_cobertura(path: Path, python: str, *, keep: int = MAX_FILES_KEPT) -> C
                 current[1] += 1
             if current_numbers is not None:
                 number = attrs.get("number", "")
-                if tracked < MAX_LINES_TRACKED and _NUMBER.match(number) and 0 < int(number) <= MAX_COUNT:
-                    current_numbers[0 if hit else 1].append(int(number))
+                # str methods, not the regex: this runs once per line of every file
+                value = int(number) if number.isascii() and number.isdigit() and len(number) <= 9 else 0
+                if tracked < MAX_LINES_TRACKED and 0 < value <= MAX_COUNT:
+                    (current_numbers[0] if hit else current_numbers[1]).append(value)
                     tracked += 1
                 else:
                     complete = False

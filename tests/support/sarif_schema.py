@@ -12,6 +12,7 @@ plus what GitHub enforces on receipt, for the tests and the upload-sarif stand-i
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import sys
@@ -39,8 +40,13 @@ def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> A
 _Validator = jsonschema.validators.extend(jsonschema.Draft4Validator, {"uniqueItems": _unique_items})
 
 
+@functools.cache
+def _validator() -> Any:
+    return _Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
 def schema_problems(document: Any) -> list[str]:
-    validator = _Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    validator = _validator()
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
         for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
