@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ from scripts.junit import parse_junit
 from scripts.matrix import version_key
 from scripts.model import (
     MAX_PROBLEMS,
+    MAX_RANGES,
     MAX_TEXT,
     MAX_VERSIONS,
     Coverage,
@@ -68,6 +70,22 @@ def read_image(path: Path) -> Image:
     return image_from_dict(load_json(path, MAX_IMAGE_JSON), where=str(path))
 
 
+def _within_line_budget(coverage: list[Coverage]) -> list[Coverage]:
+    """CD takes MAX_RANGES line ranges over all versions: the newest versions keep theirs (the
+    comparison counts a line run by any version), older ones beyond the budget are marked
+    incomplete. Clamped here so that CI never writes a report CD would refuse."""
+    budget = MAX_RANGES
+    kept: list[Coverage] = []
+    for cov in reversed(coverage):
+        ranges = sum(len(f.covered) + len(f.missed) for f in cov.lines)
+        if ranges <= budget:
+            budget -= ranges
+            kept.append(cov)
+        else:
+            kept.append(replace(cov, lines=(), lines_complete=False))
+    return kept[::-1]
+
+
 def collect(
     root: Path,
     python_versions: tuple[str, ...],
@@ -110,6 +128,7 @@ def collect(
         if cov is not None:
             coverage.append(cov)
 
+    coverage = _within_line_budget(coverage)
     lint: Lint | None = _read(lambda: parse_ruff(root / "lint" / "ruff.json"), "lint", root, problems)
     scan_file = next((p for p in (root / "scan" / "trivy.sarif", root / "scan" / "trivy.json") if p.exists()), None)
     scan: Scan | None = None

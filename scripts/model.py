@@ -418,7 +418,7 @@ def _file_coverage(r: _Reader) -> FileCoverage:
     return item
 
 
-def _coverage(r: _Reader) -> Coverage:
+def _coverage(r: _Reader, budget: list[int] | None = None) -> Coverage:
     item = Coverage(
         python=r.text("python", max_len=20),
         lines_valid=r.count("lines_valid"),
@@ -427,7 +427,7 @@ def _coverage(r: _Reader) -> Coverage:
         branches_covered=r.count("branches_covered", 0),
         files_total=r.count("files_total", 0),
         lowest=tuple(_file_coverage(_Reader(i, f"{r.where}.lowest[]")) for i in r.items("lowest", MAX_FILES_KEPT)),
-        lines=_file_lines(r),
+        lines=_file_lines(r, [MAX_RANGES] if budget is None else budget),
         lines_complete=r.flag("lines_complete", True),
     )
     _covered_within_valid(r, item)
@@ -452,8 +452,9 @@ def _ranges(r: _Reader, key: str, budget: list[int]) -> Ranges:
     return tuple(result)
 
 
-def _file_lines(r: _Reader) -> tuple[FileLines, ...]:
-    budget = [MAX_RANGES]
+def _file_lines(r: _Reader, budget: list[int]) -> tuple[FileLines, ...]:
+    """Per-line data; budget (shared by every Python version of a report) bounds the ranges in all,
+    so that report.json stays far under what CD loads (16 MiB)."""
     return tuple(
         FileLines(
             path=f.text("path", max_len=500),
@@ -591,11 +592,12 @@ def from_dict(data: object, where: str = "report.json") -> Report:
         raise InputError(f"{where}: schema_version {version} is not {SCHEMA_VERSION}")
     versions = tuple(v for v in r.items("python_versions", MAX_VERSIONS) if isinstance(v, str) and len(v) <= 20)
     lint, scan, image = r.obj("lint"), r.obj("scan"), r.obj("image")
+    ranges = [MAX_RANGES]  # over every version's per-line data
     return Report(
         schema_version=version,
         python_versions=versions,
         tests=tuple(_test_run(_Reader(i, f"{where}.tests[]")) for i in r.items("tests", MAX_VERSIONS)),
-        coverage=tuple(_coverage(_Reader(i, f"{where}.coverage[]")) for i in r.items("coverage", MAX_VERSIONS)),
+        coverage=tuple(_coverage(_Reader(i, f"{where}.coverage[]"), ranges) for i in r.items("coverage", MAX_VERSIONS)),
         lint=_lint(lint) if lint else None,
         scan=_scan(scan) if scan else None,
         image=image_from_reader(image) if image else None,

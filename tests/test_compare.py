@@ -215,3 +215,19 @@ class TestInTheComment:
         prose = re.sub(r"(`+)(.+?)\1", "", text)
         assert "javascript" not in prose
         assert "<img" not in prose
+
+    def test_ranges_over_every_version__bounded_in_all_cd_refuses_ci_clamps(self):
+        """100,000 ranges in all, whatever the number of versions: twenty versions of 60,000
+        would make report.json larger than CD loads."""
+        from scripts.collect import _within_line_budget
+        from scripts.errors import InputError
+        from scripts.model import Coverage, FileLines, from_dict, to_dict
+
+        many = tuple((n, n) for n in range(1, 120_000, 2))  # 60,000 ranges
+        covs = [Coverage(v, 1, 1, 0, 0, 1, lines=(FileLines("a.py", covered=many),)) for v in ("3.11", "3.12")]
+        data = json.loads(json.dumps(to_dict(Report(python_versions=("3.11", "3.12"), coverage=tuple(covs)))))
+        with pytest.raises(InputError, match=r"more than 100000 line ranges in all"):
+            from_dict(data)
+        clamped = _within_line_budget(covs)
+        assert [(c.python, len(c.lines), c.lines_complete) for c in clamped] == [("3.11", 0, False), ("3.12", 1, True)]
+        from_dict(json.loads(json.dumps(to_dict(Report(python_versions=("3.11", "3.12"), coverage=tuple(clamped))))))
