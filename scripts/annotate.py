@@ -12,25 +12,25 @@ commands need no token, so this is safe for a fork's pull request; every field i
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
+from scripts.collect import REPORTS_DIR
 from scripts.errors import ScriptError, one_line
 from scripts.junit import parse_junit
+from scripts.matrix import version_key
 from scripts.model import FailedTest
 from scripts.workflow_commands import command
 
 MAX_ANNOTATIONS = 10  # GitHub: 10 error annotations per step (and 50 per job) are shown
-_FOLDER = re.compile(r"reports-py(3\.\d{1,2})\Z")
 
 
 def failures(root: Path) -> tuple[dict[tuple[str, str, int], tuple[FailedTest, list[str]]], list[str]]:
     """Failing tests keyed by (name, file, line), with the versions they failed on, in the order
     found (versions sorted numerically); and one warning per unreadable JUnit file."""
     folders = sorted(
-        (p for p in root.glob("reports-py3.*") if _FOLDER.match(p.name)),
-        key=lambda p: tuple(int(x) for x in p.name.removeprefix("reports-py").split(".")),
+        (p for p in root.iterdir() if REPORTS_DIR.match(p.name) and p.is_dir()),
+        key=lambda p: version_key(p.name.removeprefix("reports-py")),
     )
     found: dict[tuple[str, str, int], tuple[FailedTest, list[str]]] = {}
     warnings: list[str] = []

@@ -38,7 +38,7 @@ from scripts.trivy import parse_trivy
 from scripts.untrusted import load_json
 
 T = TypeVar("T")
-_REPORTS_DIR = re.compile(r"reports-py(3\.\d{1,2})\Z")
+REPORTS_DIR = re.compile(r"reports-py(3\.\d{1,2})\Z")
 MAX_IMAGE_JSON = 64 * 1024
 
 
@@ -99,9 +99,7 @@ def collect(
     if not root.is_dir():
         problems.append(Problem("inputs", f"{root}: artifact folder not found"))
     found = {
-        m.group(1)
-        for p in (root.iterdir() if root.is_dir() else ())
-        if (m := _REPORTS_DIR.match(p.name)) and p.is_dir()
+        m.group(1) for p in (root.iterdir() if root.is_dir() else ()) if (m := REPORTS_DIR.match(p.name)) and p.is_dir()
     }
     versions = sorted(set(python_versions) | found, key=version_key)
     if len(versions) > MAX_VERSIONS:

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from scripts.diffs import PrFile
 from scripts.model import Ranges, Report, to_ranges
 
-MAX_FILES_LISTED = 50  # files with uncovered changed lines, in the comparison
-
 
 @dataclass(frozen=True)
 class VersionDelta:

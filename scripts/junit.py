@@ -77,10 +77,7 @@ def _seconds(value: str | None) -> float:
 def _case_seconds(value: str | None) -> float:
     """One case's time, by the rule duration() applies to the run: whole numbers beyond any job's
     length are nanoseconds (container-structure-test), anything else implausible is no figure."""
-    seconds = _seconds(value)
-    if seconds > MAX_PLAUSIBLE_SECONDS:
-        seconds = seconds / 1e9 if value and value.isdigit() and seconds / 1e9 <= MAX_PLAUSIBLE_SECONDS else 0.0
-    return seconds
+    return duration([_seconds(value)], bool(value) and value.isdigit())
 
 
 def _header_count(attrs: dict[str, str], key: str, where: str) -> int:

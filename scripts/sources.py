@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.errors import InputError
+from scripts.untrusted import check_size
 
 _FROM = re.compile(r"FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*\Z", re.IGNORECASE)
 # name, optional extras, then a version clause: the pinned line of a requirements file. A hashed
@@ -97,13 +98,8 @@ def _read(path: Path, root: Path) -> tuple[str, str]:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         raise InputError(f"{path}: not inside the repository ({root})") from None
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise InputError(f"{path}: larger than {MAX_SOURCE_BYTES:,} bytes")
+    check_size(path, MAX_SOURCE_BYTES)
+    data = path.read_bytes()
     try:
         return relative, data.decode("utf-8")
     except UnicodeDecodeError:

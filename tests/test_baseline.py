@@ -43,14 +43,7 @@ def fake():
 
 @pytest.fixture
 def env(fake):
-    return {
-        "GITHUB_TOKEN": "test-token",
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RETRY_BACKOFF": "0",
-        "GITHUB_PACE_REQUESTS": "0",
-        "GITHUB_PACE_WRITES": "0",
-    }
+    return fake.client_env()
 
 
 @pytest.fixture

@@ -25,16 +25,7 @@ def fake():
 
 @pytest.fixture
 def env(fake):
-    return {
-        "GITHUB_TOKEN": "test-token",
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RETRY_BACKOFF": "0",
-        "GITHUB_RETRIES": "3",
-        "GITHUB_SECONDARY_RATE_WAIT": "1",
-        "GITHUB_PACE_REQUESTS": "0",
-        "GITHUB_PACE_WRITES": "0",
-    }
+    return fake.client_env(GITHUB_RETRIES="3", GITHUB_SECONDARY_RATE_WAIT="1")
 
 
 @pytest.fixture

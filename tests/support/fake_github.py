@@ -73,6 +73,19 @@ class FakeGitHub:
         self.thread.start()
         return self
 
+    def client_env(self, **extra: str) -> dict[str, str]:
+        """The environment a script under test talks to this server with: its token and URL,
+        github.com as the server for links, and no waits between requests or retries."""
+        return {
+            "GITHUB_TOKEN": self.state.token,
+            "GITHUB_API_URL": self.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RETRY_BACKOFF": "0",
+            "GITHUB_PACE_REQUESTS": "0",
+            "GITHUB_PACE_WRITES": "0",
+            **extra,
+        }
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
