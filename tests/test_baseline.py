@@ -149,3 +149,29 @@ class TestCompare:
             "comment: warning: no comparison with the base branch: finding the base branch's CI run: GitHub API answered 404"
             in capsys.readouterr().err
         )
+
+    @pytest.mark.parametrize(("gate", "code"), [("0", 0), ("100", 1)])
+    def test_gate_bounds__0_and_100_taken(self, fake, env, head_json, gate, code):
+        base_run(fake, 500, BASE)
+        assert posted(env, fake, head_json, "--diff-cover-fail-under", gate)[0] == code
+
+    def test_gate_below_0__refused(self, env, head_json, capsys):
+        argv = ["--repo", REPO, "--pr", "7", "--head-sha", HEAD, "--report", head_json, "--compare"]
+        assert comment.main([*argv, "--diff-cover-fail-under", "-0.5"], env=env) == 1
+        assert capsys.readouterr().err.startswith("comment: error: --diff-cover-fail-under takes a percentage")
+
+    def test_dry_run_without_token__no_link_to_an_unconfirmed_pr(self, tmp_path, capsys):
+        """Without a token the PR number is not confirmed: no alerts link names it (with a token,
+        the same report gets the link: test_comment)."""
+        from dataclasses import replace
+
+        from scripts.model import Scan
+
+        scan = Scan("Trivy", "img", dict.fromkeys(("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"), 0), 0)
+        path = tmp_path / "scanned.json"
+        path.write_text(json.dumps(to_dict(replace(report("coverage-head.xml"), scan=scan))))
+        argv = ["--repo", REPO, "--pr", "7", "--head-sha", HEAD, "--report", str(path), "--dry-run"]
+        assert comment.main(argv, env={}) == 0
+        out = capsys.readouterr().out
+        assert "### Tests" in out
+        assert "code-scanning?query" not in out
