@@ -449,6 +449,22 @@ class TestUploadSarif:
         assert "Code Scanning could not process the submitted SARIF file:" in log
         assert "a run with more than 25000 results" in log
 
+    @pytest.mark.parametrize(
+        ("change", "problem"),
+        [
+            (lambda run: run["tool"].update(extensions=[{"name": f"e{i}"} for i in range(101)]), "more than 100 tool extensions"),
+            (lambda run: run["results"].append({"message": {"text": "x"}, "locations": [{}] * 1_001}), "more than 1000 locations"),
+            (lambda run: run["tool"]["driver"]["rules"].append({"id": "r", "properties": {"tags": [f"t{i}" for i in range(21)]}}), "more than 20 tags"),
+        ],
+    )  # fmt: skip
+    def test_githubs_other_limits__processing_fails(self, up, change, problem):
+        document = self.good()
+        change(document["runs"][0])
+        code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE=self.sarif(up, document))
+        assert code == 1
+        assert "Code Scanning could not process the submitted SARIF file:" in log
+        assert problem in log
+
     def test_missing_path__the_actions_message(self, up):
         code, log, _ = up.run("github/codeql-action/upload-sarif", SARIF_FILE="nope.sarif")
         assert code == 1

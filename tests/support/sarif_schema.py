@@ -7,7 +7,8 @@ plus what GitHub enforces on receipt, for the tests and the upload-sarif stand-i
   uri/uri-reference formats are not checked (it only logs them);
 - a `results` array in every run and a `runs` array (stricter than the schema, as the action is);
 - no two runs with the same tool and automationDetails.id (one run per category);
-- GitHub's limits: 20 runs per file, 25,000 results and 25,000 rules per run, 10 MB gzipped.
+- GitHub's limits: 20 runs per file, 25,000 results and 25,000 rules per run, 100 tool
+  extensions per run, 1,000 locations per result, 20 tags per rule, 10 MB gzipped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ MAX_RUNS = 20
 MAX_RESULTS = 25_000
 MAX_RULES = 25_000
 MAX_GZIPPED = 10 * 1000 * 1000
+MAX_EXTENSIONS = 100  # tool extensions per run
+MAX_LOCATIONS = 1_000  # locations per result
+MAX_TAGS = 20  # tags per rule
 
 
 def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> Any:
@@ -74,8 +78,17 @@ def problems(document: Any, text: str, schema: bool = True) -> list[str]:
     for run in runs:
         if isinstance(run, dict) and len(run.get("results") or []) > MAX_RESULTS:
             found.append(f"a run with more than {MAX_RESULTS} results")
-        if isinstance(run, dict) and len(run.get("tool", {}).get("driver", {}).get("rules") or []) > MAX_RULES:
+        if not isinstance(run, dict):
+            continue
+        rules = run.get("tool", {}).get("driver", {}).get("rules") or []
+        if len(rules) > MAX_RULES:
             found.append(f"a run with more than {MAX_RULES} rules")
+        if len(run.get("tool", {}).get("extensions") or []) > MAX_EXTENSIONS:
+            found.append(f"a run with more than {MAX_EXTENSIONS} tool extensions")
+        if any(len(r.get("locations") or []) > MAX_LOCATIONS for r in run.get("results") or [] if isinstance(r, dict)):
+            found.append(f"a result with more than {MAX_LOCATIONS} locations")
+        if any(len(r.get("properties", {}).get("tags") or []) > MAX_TAGS for r in rules if isinstance(r, dict)):
+            found.append(f"a rule with more than {MAX_TAGS} tags")
     # Level 1 compresses least: a file under the limit at level 1 is under it at any level.
     if len(gzip.compress(text.encode(), compresslevel=1)) > MAX_GZIPPED:
         found.append("SARIF file is too large")
