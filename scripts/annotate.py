@@ -15,11 +15,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from scripts.collect import REPORTS_DIR
 from scripts.errors import ScriptError, one_line
-from scripts.junit import parse_junit
 from scripts.matrix import version_key
 from scripts.model import FailedTest
+from scripts.parse.junit import parse_junit
+from scripts.report.collect import REPORTS_DIR
 from scripts.workflow_commands import command
 
 MAX_ANNOTATIONS = 10  # GitHub: 10 error annotations per step (and 50 per job) are shown

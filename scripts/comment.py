@@ -20,12 +20,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from scripts import baseline, github_api, sticky
-from scripts.compare import Comparison
 from scripts.errors import InputError, ScriptError, VerificationError, one_line
-from scripts.markdown import ZWSP
+from scripts.github import baseline, github_api
 from scripts.model import SHA_RE, Artifact, Report, deploy_from_dict, from_dict
-from scripts.render import Context, render_deploy, render_report
+from scripts.report import sticky
+from scripts.report.compare import Comparison
+from scripts.report.markdown import ZWSP
+from scripts.report.render import Context, render_deploy, render_report
 from scripts.untrusted import check_size, load_json
 
 MAX_BODY_FILE = 1024 * 1024

@@ -10,7 +10,7 @@ the artifacts CI's report job downloads (REPORT_ARTIFACTS, the same pattern ci.y
 download-artifact), merged as its merge-multiple does, so DIR is the folder the report job reads.
 DIR/.run.json records what CD's comment takes from the API (the run's commit, its link, its
 artifacts' links), and scripts.report uses it, so the dry run shows the comment as posted.
-Artifacts of a fork's run are the fork's files: see scripts/unzip.py for what is refused.
+Artifacts of a fork's run are the fork's files: see scripts/github/unzip.py for what is refused.
 
 The token comes from GITHUB_TOKEN (a fine-grained token with Actions: read is enough), the API from
 GITHUB_API_URL (GitHub Enterprise works). --dry-run lists what would be fetched.
@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
-from scripts import github_api, unzip
 from scripts.errors import ScriptError, one_line
+from scripts.github import github_api, unzip
 from scripts.model import RUN_RECORD, RunContext
 
 # What CI's report job downloads (ci.yml: `pattern: "{reports-py*,lint,scan,image}"`); a test

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from scripts.errors import InputError
-from scripts.gitrefs import valid_branch
+from scripts.github.gitrefs import valid_branch
 
 PREFIX = "branch-"
 MAX_TAG = 128

@@ -105,7 +105,7 @@ MAX_RANGES = 100_000  # ranges, over all those files
 
 @dataclass(frozen=True)
 class FileLines:
-    """Which lines of a file were executed, for coverage of a PR's changed lines (scripts.compare)."""
+    """Which lines of a file were executed, for coverage of a PR's changed lines (scripts.report.compare)."""
 
     path: str
     covered: Ranges = ()

@@ -28,8 +28,8 @@ from typing import Any
 
 from scripts.errors import ScriptError, one_line
 from scripts.model import SEVERITIES, Finding, Findings
-from scripts.sources import Line, Sources, normalize, read_sources
-from scripts.trivy import read_findings
+from scripts.parse.sources import Line, Sources, normalize, read_sources
+from scripts.parse.trivy import read_findings
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # GitHub's limits for one uploaded file (docs: code scanning, "SARIF results exceed one or more limits"
@@ -112,7 +112,7 @@ def _message(item: Placed) -> str:
     vuln = item.finding.vuln
     lines = [
         f"Package: {vuln.package}",
-        # Trivy's own wording, empty where it leaves a field empty: scripts.trivy reads these back
+        # Trivy's own wording, empty where it leaves a field empty: scripts.parse.trivy reads these back
         # when the report job renders this file in the PR comment.
         f"Installed Version: {vuln.installed}",
         f"Fixed Version: {vuln.fixed}",

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from scripts.errors import InputError
-from scripts.trivy import parse_trivy
+from scripts.parse.trivy import parse_trivy
 from scripts.workflow_commands import command
 
 

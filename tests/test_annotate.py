@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts import annotate
-from scripts.junit import location, parse_junit
+from scripts.parse.junit import location, parse_junit
 
 REPORTS = Path(__file__).resolve().parent / "fixtures" / "reports"
 

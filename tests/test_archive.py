@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.archive import read_archive
+from scripts.deploy.archive import read_archive
 from scripts.errors import VerificationError
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

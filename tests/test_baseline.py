@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts import comment, sticky
+from scripts import comment
 from scripts.model import to_dict
+from scripts.report import sticky
 from tests.support.fake_github import FakeGitHub
 from tests.test_compare import report
 

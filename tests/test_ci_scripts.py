@@ -9,8 +9,9 @@ from typing import ClassVar
 
 import pytest
 
-from scripts import image_record, lint, matrix, report, scan_gate, workflow_commands
-from scripts.ruff_json import parse_ruff
+from scripts import image_record, lint, matrix, scan_gate, workflow_commands
+from scripts.parse.ruff_json import parse_ruff
+from scripts.report import cli as report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHA = "a" * 40

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import annotate, comment, deploy, fetch, sarif
+from scripts import annotate, comment, fetch, sarif
+from scripts.deploy import cli as deploy
 
 HELP = {
     comment: [

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from scripts import comment, sticky
+from scripts import comment
+from scripts.report import sticky
 from tests.support.fake_github import FakeGitHub, load
 
 REPO = "octo-org/sample-app"

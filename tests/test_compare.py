@@ -1,4 +1,4 @@
-"""scripts.diffs and scripts.compare on this project's own coverage at two commits
+"""scripts.parse.diffs and scripts.report.compare on this project's own coverage at two commits
 (tests/fixtures/compare/SOURCES.tsv): the expected figures are worked out by hand from the files,
 written here as numbers."""
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.cobertura import parse_cobertura
-from scripts.compare import compare
-from scripts.diffs import PrFile, added_lines, pr_file
 from scripts.model import Coverage, FailedTest, Report, TestRun, to_ranges
+from scripts.parse.cobertura import parse_cobertura
+from scripts.parse.diffs import PrFile, added_lines, pr_file
+from scripts.report.compare import compare
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"
 
@@ -167,7 +167,7 @@ class TestPerLineData:
 
 class TestInTheComment:
     def rendered(self, comparison, pr: int = 7) -> str:
-        from scripts.render import Context, render_report
+        from scripts.report.render import Context, render_report
 
         head = report("coverage-head.xml")
         return render_report(head, context=Context("https://github.com", "octo-org/sample-app", pr, comparison))
@@ -190,7 +190,7 @@ class TestInTheComment:
     def test_new_failures__named_first_in_the_status_line(self):
         head = report("coverage-head.xml", failed=("t::old", "t::new"))
         c = compare(head, report("coverage-base.xml", failed=("t::old",)), [], "ab" * 20, "the merge base")
-        from scripts.render import status_line
+        from scripts.report.render import status_line
 
         assert status_line(head, c).startswith(
             "## ❌ CI failed: 1 new failing (passing on the base); 2 failing on Python 3.12"
@@ -206,7 +206,7 @@ class TestInTheComment:
         assert "Changed lines: **1 of 4 covered (25.0 %)**" in text
 
     def test_hostile_path__inert_and_no_link_without_a_confirmed_pr(self):
-        from scripts.compare import ChangedFile, Comparison
+        from scripts.report.compare import ChangedFile, Comparison
 
         evil = "a`](javascript:x)<img src=x>.py"
         c = Comparison("ab" * 20, "x", changed=(ChangedFile(evil, 2, 0, ((1, 2),)),), changed_executable=2)
@@ -219,9 +219,9 @@ class TestInTheComment:
     def test_ranges_over_every_version__bounded_in_all_cd_refuses_ci_clamps(self):
         """100,000 ranges in all, whatever the number of versions: twenty versions of 60,000
         would make report.json larger than CD loads."""
-        from scripts.collect import _within_line_budget
         from scripts.errors import InputError
         from scripts.model import Coverage, FileLines, from_dict, to_dict
+        from scripts.report.collect import _within_line_budget
 
         many = tuple((n, n) for n in range(1, 120_000, 2))  # 60,000 ranges
         covs = [Coverage(v, 1, 1, 0, 0, 1, lines=(FileLines("a.py", covered=many),)) for v in ("3.11", "3.12")]

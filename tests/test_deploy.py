@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from scripts import deploy
+from scripts.deploy import cli as deploy
 from scripts.model import deploy_from_dict
-from scripts.render import render_deploy
+from scripts.report.render import render_deploy
 from tests.conftest import LABEL_ARGS
 from tests.support import docker
 
@@ -122,7 +122,7 @@ class TestHardeningFromOutside:
     def test_container__host_config_as_the_engine_reports_it(self, built_image):
         """What the engine says it will enforce, read back with docker inspect: literal values,
         not the module's own flag list."""
-        from scripts import container
+        from scripts.deploy import container
 
         with container.hardened(built_image, ["2", "3"]) as (name, _command):
             data = json.loads(

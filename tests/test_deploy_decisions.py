@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import deploy
-from scripts.container import HARDENING
+from scripts.deploy import cli as deploy
+from scripts.deploy.container import HARDENING
 from tests.support.fake_docker import FakeDocker
 from tests.support.oci_server import Server, image
 from tests.test_archive import CONFIG, classic, oci, sha
@@ -306,10 +306,10 @@ class TestAlwaysAResult:
 
 
 class TestContainerEdge:
-    """scripts.container against the fake CLI: messages, limits and clean-up written out."""
+    """scripts.deploy.container against the fake CLI: messages, limits and clean-up written out."""
 
     def test_docker_failing__its_last_stderr_line_cut_to_300(self, docker):
-        from scripts import container
+        from scripts.deploy import container
         from scripts.errors import DeployError
 
         docker.set(fail={"pull": "first line\n" + "e" * 400})
@@ -318,7 +318,7 @@ class TestContainerEdge:
         assert str(caught.value) == "docker pull failed: " + "e" * 300
 
     def test_docker_failing_silently__says_so(self, docker):
-        from scripts import container
+        from scripts.deploy import container
         from scripts.errors import DeployError
 
         docker.set(fail={"pull": ""})
@@ -326,7 +326,7 @@ class TestContainerEdge:
             container.docker("pull", "x")
 
     def test_docker_missing__one_line(self, monkeypatch):
-        from scripts import container
+        from scripts.deploy import container
         from scripts.errors import DeployError
 
         monkeypatch.setenv("PATH", "/nonexistent")
@@ -334,7 +334,7 @@ class TestContainerEdge:
             container.docker("version")
 
     def test_exit_code__the_engines_record_not_the_cli_return(self, docker):
-        from scripts import container
+        from scripts.deploy import container
 
         docker.set(run={"stdout": "", "exit": 0}, inspect="3")
         result = container.run("img", [], timeout=10)
@@ -342,7 +342,7 @@ class TestContainerEdge:
 
     def test_exit_code__engine_cannot_say_then_the_clis(self, docker):
         """inspect failing (the container already gone) is not an error: the CLI's code stands."""
-        from scripts import container
+        from scripts.deploy import container
 
         docker.set(run={"stdout": "", "exit": 4}, fail={"inspect": "Error: No such container"})
         result = container.run("img", [], timeout=10)
@@ -350,7 +350,7 @@ class TestContainerEdge:
 
     def test_kill_failing_at_the_timeout__still_a_timeout(self, docker):
         """The container may have exited just as the timeout struck: kill failing is no error."""
-        from scripts import container
+        from scripts.deploy import container
 
         docker.set(run={"stdout": "", "sleep": 0.7}, fail={"kill": "Error: container is not running"})
         result = container.run("img", [], timeout=0.2)
@@ -358,7 +358,7 @@ class TestContainerEdge:
         assert [c[0] for c in docker.calls if c[0] == "kill"] == ["kill"]
 
     def test_docker_hanging__named_with_its_deadline(self, docker):
-        from scripts import container
+        from scripts.deploy import container
         from scripts.errors import DeployError
 
         docker.set(run={"sleep": 5})
@@ -366,7 +366,7 @@ class TestContainerEdge:
             container.docker("start", "--attach", "x", timeout=0.25)
 
     def test_docker__input_and_environment_reach_the_cli(self, docker, tmp_path):
-        from scripts import container
+        from scripts.deploy import container
 
         config = str(tmp_path / "cfg")
         done = container.docker(
@@ -377,7 +377,7 @@ class TestContainerEdge:
         assert docker.login == {"stdin": "secret", "docker_config": config}
 
     def test_run__both_streams_kept_and_decoded(self, docker):
-        from scripts import container
+        from scripts.deploy import container
 
         docker.set(run={"stdout": "out\u00e9\n", "stderr": "err\n", "exit": 4})
         result = container.run("img", ["1"], timeout=10)
@@ -387,7 +387,7 @@ class TestContainerEdge:
         assert docker.calls[2] == ["inspect", "--format", "{{.State.ExitCode}}", result.command[3]]
 
     def test_run__a_flood_is_cut_to_the_last_64_kib_and_counted(self, docker):
-        from scripts import container
+        from scripts.deploy import container
 
         flood = "".join(f"{i:07d}\n" for i in range(100_000))  # 800,000 bytes
         docker.set(run={"stdout": flood, "exit": 0})
@@ -396,7 +396,7 @@ class TestContainerEdge:
         assert result.stdout == flood[-65_536:]
 
     def test_run__killed_at_the_timeout(self, docker):
-        from scripts import container
+        from scripts.deploy import container
 
         docker.set(run={"sleep": 30})
         result = container.run("img", [], timeout=0.2)
@@ -405,7 +405,7 @@ class TestContainerEdge:
         assert docker.calls[-1] == ["rm", "--force", result.command[3]]
 
     def test_keep_for_debugging(self, docker, monkeypatch):
-        from scripts import container
+        from scripts.deploy import container
 
         monkeypatch.setenv("DEPLOY_KEEP_CONTAINER", "1")
         container.run("img", [], timeout=10)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts import comment, fetch, report, sticky
+from scripts import comment, fetch
+from scripts.report import cli as report
+from scripts.report import sticky
 from tests.e2e.pipeline import OWNER, REPO, TOKEN, Pipeline, git, pr_scenario
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 """One hostile string in every field a report carries, checked on every path it can reach GitHub by:
 the CI section of the comment, the job summary, the CD section, the problem lines and --body-file.
-The oracles are written here (what must never appear), never taken from scripts.markdown."""
+The oracles are written here (what must never appear), never taken from scripts.report.markdown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from scripts import comment, sticky
+from scripts import comment
 from scripts.model import (
     Coverage,
     Deploy,
@@ -24,7 +24,8 @@ from scripts.model import (
     TestRun,
     Vulnerability,
 )
-from scripts.render import render_deploy, render_report, render_summary
+from scripts.report import sticky
+from scripts.report.render import render_deploy, render_report, render_summary
 
 # Every character class that means something to markdown, HTML, GitHub or a terminal.
 HOSTILE = (
@@ -152,7 +153,7 @@ def test_report_json_round_trip__carries_the_string_and_renders_it_inert():
 
 class TestSizeOracles:
     """The limits are written out here: 65,536 UTF-16 code units for a comment (GitHub), counted
-    independently of scripts.sticky.size."""
+    independently of scripts.report.sticky.size."""
 
     @staticmethod
     def utf16_units(text: str) -> int:

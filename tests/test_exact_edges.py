@@ -7,9 +7,13 @@ import collections
 
 import pytest
 
-from scripts import container, github_api, safexml, sticky, untrusted
-from scripts import markdown as md
+from scripts import untrusted
+from scripts.deploy import container
 from scripts.errors import InputError
+from scripts.github import github_api
+from scripts.parse import safexml
+from scripts.report import markdown as md
+from scripts.report import sticky
 
 
 class TestClientSettings:

@@ -1,4 +1,4 @@
-"""scripts.fetch and scripts.unzip: a run's artifacts, downloaded from the local fake GitHub as real
+"""scripts.fetch and scripts.github.unzip: a run's artifacts, downloaded from the local fake GitHub as real
 zips (made with zipfile), unpacked into the layout scripts.report reads, and hostile zips refused
 in one line with nothing written outside the folder."""
 
@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import comment, fetch, report, sticky, unzip
+from scripts import comment, fetch
 from scripts.errors import InputError
+from scripts.github import unzip
+from scripts.report import cli as report
+from scripts.report import sticky
 from tests.support.fake_github import FakeGitHub
 from tests.support.zips import raw_zip, zeros_deflated
 
@@ -285,7 +288,7 @@ class TestFetch:
     def test_download__proxy_and_netrc_from_the_environment_ignored(self, github, env, tmp_path, monkeypatch):
         """A proxy variable would send the token to the proxy (here: a refusing port). The listing
         is PyGithub's and honours a proxy, as a user behind one needs; it is done first."""
-        from scripts import github_api
+        from scripts.github import github_api
 
         ci_run(github)
         settings = github_api.Settings.from_env(env)

@@ -1,4 +1,4 @@
-"""scripts.github_api's own pieces: settings from the environment, the client it builds, and the
+"""scripts.github.github_api's own pieces: settings from the environment, the client it builds, and the
 one-line descriptions of failures. The publishing paths are in test_comment.py."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 import requests
 from github import GithubException
 
-from scripts import github_api
 from scripts.errors import ScriptError
-from scripts.github_api import Settings, describe
+from scripts.github import github_api
+from scripts.github.github_api import Settings, describe
 from tests.support.fake_github import FakeGitHub
 
 REPO = "octo-org/sample-app"

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from scripts import report as report_cli
-from scripts.cobertura import parse_cobertura
-from scripts.collect import collect
 from scripts.errors import InputError, ScriptError
-from scripts.junit import parse_junit
 from scripts.model import MAX_PROBLEMS, MAX_VERSIONS, Problem, from_dict, to_dict
-from scripts.ruff_json import parse_ruff
-from scripts.trivy import parse_trivy
+from scripts.parse.cobertura import parse_cobertura
+from scripts.parse.junit import parse_junit
+from scripts.parse.ruff_json import parse_ruff
+from scripts.parse.trivy import parse_trivy
+from scripts.report import cli as report_cli
+from scripts.report.collect import collect
 from scripts.untrusted import load_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
@@ -217,7 +217,7 @@ class TestOneSchema:
         self.round_trip(report)
 
     def test_problems_over_cds_limit__the_last_says_how_many_more(self):
-        from scripts.collect import _bounded
+        from scripts.report.collect import _bounded
 
         kept = _bounded([Problem("lint", f"p{i}") for i in range(150)])
         assert len(kept) == MAX_PROBLEMS == 100
@@ -273,7 +273,7 @@ class TestCdRefusesWhatCiNeverWrites:
 
 class TestAReadersBug:
     def test_an_unexpected_error_in_one_reader__is_a_problem_and_the_rest_renders(self, tmp_path, monkeypatch):
-        from scripts import collect as collect_module
+        from scripts.report import collect as collect_module
 
         def broken(_path):
             raise KeyError("a bug")
@@ -291,7 +291,7 @@ class TestSafexmlBounds:
     """The bounds at their edges, with the whole message written out."""
 
     def parse(self, path: Path) -> list[str]:
-        from scripts import safexml
+        from scripts.parse import safexml
 
         seen: list[str] = []
         safexml.parse(path, lambda name, _attrs: seen.append(name), lambda _name: None)
@@ -326,7 +326,7 @@ class TestSafexmlBounds:
         assert str(caught.value) == f"{path}: unsupported XML encoding ({('unknown encoding: ' + name)[:100]})"
 
     def test_a_handler_refusing_a_value__names_the_element(self, tmp_path):
-        from scripts import safexml
+        from scripts.parse import safexml
 
         def start(name, _attrs):
             raise ValueError("y" * 150)

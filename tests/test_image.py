@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from scripts import container
+from scripts.deploy import container
 from tests.conftest import LABEL_ARGS
 from tests.support import docker
 

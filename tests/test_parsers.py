@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from scripts.cobertura import parse_cobertura
 from scripts.errors import InputError
-from scripts.junit import parse_junit
 from scripts.model import MAX_FAILED_KEPT
-from scripts.ruff_json import parse_ruff
-from scripts.trivy import parse_trivy
+from scripts.parse.cobertura import parse_cobertura
+from scripts.parse.junit import parse_junit
+from scripts.parse.ruff_json import parse_ruff
+from scripts.parse.trivy import parse_trivy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 
@@ -588,7 +588,7 @@ class TestSlowestTests:
 
     def test_in_the_comment__a_table_per_version_names_inert(self):
         from scripts.model import SlowTest, TestRun
-        from scripts.render import render_report
+        from scripts.report.render import render_report
         from tests.test_render import HOSTILE, report
 
         runs = (TestRun("3.12", 3, 0, 0, 0, 9.0, slowest=(SlowTest("t::slow", 7.5), SlowTest(HOSTILE, 0.25))),)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from scripts.deploy.registry import INDEX_TYPES, ImageRef, RegistryClient, is_local
 from scripts.errors import ApiError, InputError
-from scripts.registry import INDEX_TYPES, ImageRef, RegistryClient, is_local
 from tests.conftest import LABEL_ARGS, REPOSITORY
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry]

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from scripts import registry
+from scripts.deploy import registry
+from scripts.deploy.registry import INDEX_TYPES, MANIFEST_TYPES, ImageRef, RegistryClient
 from scripts.errors import ApiError, InputError
-from scripts.registry import INDEX_TYPES, MANIFEST_TYPES, ImageRef, RegistryClient
 from tests.support.oci_server import Server, digest, image
 
 DIGEST = "sha256:" + "a" * 64

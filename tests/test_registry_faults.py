@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from scripts.deploy.registry import INDEX_TYPES, MANIFEST_TYPES, ImageRef, RegistryClient
 from scripts.errors import ApiError
-from scripts.registry import INDEX_TYPES, MANIFEST_TYPES, ImageRef, RegistryClient
 from tests.support.oci_server import Server, digest, image
 
 
@@ -170,7 +170,7 @@ class TestCredentialsStayHome:
         ],
     )
     def test_is_local__parsed_as_a_url_host(self, registry, local):
-        from scripts.registry import is_local
+        from scripts.deploy.registry import is_local
 
         assert is_local(registry) is local
 
@@ -412,7 +412,7 @@ class TestResolveExactly:
         assert [h["Accept"] for h in blob_gets] == ["*/*"]
 
     def test_declared_length_exactly_at_the_cap__read(self, server):
-        from scripts.registry import MAX_CONFIG
+        from scripts.deploy.registry import MAX_CONFIG
 
         config = json.dumps({"config": {"Labels": {"a": "b"}}}).encode()
         config = config + b" " * (MAX_CONFIG - len(config))

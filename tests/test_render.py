@@ -7,8 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from scripts import markdown as md
-from scripts import sticky
 from scripts.model import (
     Coverage,
     Deploy,
@@ -23,7 +21,9 @@ from scripts.model import (
     TestRun,
     Vulnerability,
 )
-from scripts.render import (
+from scripts.report import markdown as md
+from scripts.report import sticky
+from scripts.report.render import (
     CD_BUDGET,
     CI_BUDGET,
     SUMMARY_LEVELS,
@@ -33,7 +33,7 @@ from scripts.render import (
     render_summary,
     status_line,
 )
-from scripts.sticky import utf8_size
+from scripts.report.sticky import utf8_size
 
 SHA = "c" * 40
 HOSTILE = "<img src=x onerror=alert(1)> **bold** [click](https://evil.example) @octocat `tick` | pipe <!-- sample-app-report -->\n# heading"
@@ -271,12 +271,12 @@ class TestReferencesAndInvisibles:
         ],
     )
     def test_vulnerability_links__only_to_advisory_hosts(self, url):
-        from scripts.render import ADVISORY_HOSTS
+        from scripts.report.render import ADVISORY_HOSTS
 
         assert md.link("CVE-1", url, hosts=ADVISORY_HOSTS) == "CVE-1"
 
     def test_vulnerability_links__advisory_host_is_a_link(self):
-        from scripts.render import ADVISORY_HOSTS
+        from scripts.report.render import ADVISORY_HOSTS
 
         url = "https://avd.aquasec.com/nvd/cve-2024-1135"
         assert md.link("CVE-2024-1135", url, hosts=ADVISORY_HOSTS) == f"[CVE-2024-1135]({url})"

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts import matrix, report
-from scripts.collect import collect
+from scripts import matrix
 from scripts.errors import InputError
 from scripts.model import SCHEMA_VERSION, from_dict, to_dict
+from scripts.report import cli as report
+from scripts.report.collect import collect
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "fixtures" / "artifacts"

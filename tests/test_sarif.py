@@ -1,4 +1,4 @@
-"""scripts.sarif and scripts.sources: Trivy's findings as alerts on this repository's own lines.
+"""scripts.sarif and scripts.parse.sources: Trivy's findings as alerts on this repository's own lines.
 
 Oracles come from outside the code under test: the line a result points at is read back from the
 file and must be the FROM line or the package's pin; the SARIF 2.1.0 schema (OASIS, vendored in
@@ -19,8 +19,8 @@ import pytest
 from scripts import sarif
 from scripts.errors import InputError
 from scripts.model import Finding, Findings, Vulnerability
-from scripts.sources import Line, Sources, base_line, normalize, pin_lines, read_sources
-from scripts.trivy import read_findings
+from scripts.parse.sources import Line, Sources, base_line, normalize, pin_lines, read_sources
+from scripts.parse.trivy import read_findings
 from tests.support.sarif_schema import problems, schema_problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -457,7 +457,7 @@ class TestOneSetOfFindings:
     def test_read_back__versions_severity_and_links_as_trivy_wrote_them(self, tmp_path):
         source = REPORTS / "trivy-debian-buster.json.golden"
         convert(source, tmp_path)
-        from scripts.trivy import parse_trivy
+        from scripts.parse.trivy import parse_trivy
 
         theirs, ours = parse_trivy(source), parse_trivy(tmp_path / "out.sarif")
         assert ours.counts == theirs.counts == {"CRITICAL": 1, "HIGH": 0, "MEDIUM": 0, "LOW": 1, "UNKNOWN": 0}
@@ -468,7 +468,7 @@ class TestOneSetOfFindings:
         assert (ours.tool, ours.dropped) == (theirs.tool, 0)
 
     def test_no_fix__read_back_as_no_fix(self, tmp_path):
-        from scripts.trivy import parse_trivy
+        from scripts.parse.trivy import parse_trivy
 
         items = (Finding(Vulnerability("CVE-1", "libc6", "2.36", "", "CRITICAL"), "os", 9.8),)
         path = tmp_path / "s.sarif"
@@ -478,8 +478,8 @@ class TestOneSetOfFindings:
         assert scan.fixable_critical == 0
 
     def test_dropped__carried_to_the_report_and_said_in_the_comment(self, tmp_path):
-        from scripts.render import render_report
-        from scripts.trivy import parse_trivy
+        from scripts.parse.trivy import parse_trivy
+        from scripts.report.render import render_report
         from tests.test_render import report
 
         path = tmp_path / "s.sarif"
@@ -494,7 +494,7 @@ class TestOneSetOfFindings:
         ) in text
 
     def test_forged_dropped_count__ignored(self, tmp_path):
-        from scripts.trivy import parse_trivy
+        from scripts.parse.trivy import parse_trivy
 
         document = sarif.to_sarif(synthetic(5), SOURCES)
         for forged in (-1, 10**12, "40", True):
@@ -506,7 +506,7 @@ class TestOneSetOfFindings:
 
 class TestAlertsLink:
     def test_the_prs_open_alerts__only_with_a_confirmed_pr_and_code_scanning_on(self):
-        from scripts.render import Context, render_report
+        from scripts.report.render import Context, render_report
         from tests.test_render import report
 
         context = Context("https://github.com", "octo-org/sample-app", 7)

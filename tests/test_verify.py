@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.deploy.verify import REVISION_LABEL, verify
 from scripts.errors import VerificationError
 from scripts.model import Image
-from scripts.verify import REVISION_LABEL, verify
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64

@@ -61,7 +61,7 @@ def inputs(folder: Path) -> list[tuple[str, Path, str]]:
         (
             "64 MB of unclosed tags (JUnit)",
             unclosed,
-            "from scripts.junit import parse_junit; parse_junit(Path(P), '3.12')",
+            "from scripts.parse.junit import parse_junit; parse_junit(Path(P), '3.12')",
         )
     )
     attrs = b"<coverage" + b"".join(b' a%d="1"' % i for i in range(6_200_000))
@@ -70,15 +70,19 @@ def inputs(folder: Path) -> list[tuple[str, Path, str]]:
         (
             "one element, 6.2 M attributes (Cobertura)",
             many,
-            "from scripts.cobertura import parse_cobertura; parse_cobertura(Path(P), '3.12')",
+            "from scripts.parse.cobertura import parse_cobertura; parse_cobertura(Path(P), '3.12')",
         )
     )
     empties = write("ruff.json", b"[" + b"{}," * (64 * MB // 3 - 2) + b"{}]")
-    cases.append(("ruff.json of [{},{},...]", empties, "from scripts.ruff_json import parse_ruff; parse_ruff(Path(P))"))
+    cases.append(
+        ("ruff.json of [{},{},...]", empties, "from scripts.parse.ruff_json import parse_ruff; parse_ruff(Path(P))")
+    )
     zeros = write("trivy.json", b'{"SchemaVersion": 2, "Results": [' + b"0," * (64 * MB // 2 - 40) + b"0]}")
-    cases.append(("Trivy JSON of 32 M numbers", zeros, "from scripts.trivy import parse_trivy; parse_trivy(Path(P))"))
+    cases.append(
+        ("Trivy JSON of 32 M numbers", zeros, "from scripts.parse.trivy import parse_trivy; parse_trivy(Path(P))")
+    )
     deep = write("deep.json", b"[" * (64 * MB))
-    cases.append(("64 MB of [[[[", deep, "from scripts.ruff_json import parse_ruff; parse_ruff(Path(P))"))
+    cases.append(("64 MB of [[[[", deep, "from scripts.parse.ruff_json import parse_ruff; parse_ruff(Path(P))"))
     text = (
         b'<testsuite><testcase name="t"><failure message="m">' + b"x" * (60 * MB) + b"</failure></testcase></testsuite>"
     )
@@ -86,7 +90,7 @@ def inputs(folder: Path) -> list[tuple[str, Path, str]]:
         (
             "a 60 MB failure text (JUnit)",
             write("text.xml", text),
-            "from scripts.junit import parse_junit; parse_junit(Path(P), '3.12')",
+            "from scripts.parse.junit import parse_junit; parse_junit(Path(P), '3.12')",
         )
     )
     report = {
@@ -104,7 +108,7 @@ def inputs(folder: Path) -> list[tuple[str, Path, str]]:
     )
     bomb = folder / "bomb.zip"
     bomb.write_bytes(raw_zip([("reports-py3.12/junit.xml", zeros_deflated(1024), 1024**3, 0)]))
-    unpack = "from scripts.unzip import extract; extract(Path(P), Path(P + '.out'), 'artifact')"
+    unpack = "from scripts.github.unzip import extract; extract(Path(P), Path(P + '.out'), 'artifact')"
     cases.append(("zip bomb: 1 GiB of zeros in 1 MB (fetch, ≤ 100)", bomb, unpack))
     many = folder / "many.zip"
     many.write_bytes(raw_zip([(f"e{i}", b"\x03\x00", 0, 0) for i in range(100_000)]))
@@ -151,7 +155,7 @@ def main() -> int:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
     address = f"127.0.0.1:{server.server_address[1]}"
-    call = f"from scripts.registry import ImageRef, RegistryClient; RegistryClient({address!r}, retries=0).resolve(ImageRef.parse({address!r} + '/o/r:v1'))"
+    call = f"from scripts.deploy.registry import ImageRef, RegistryClient; RegistryClient({address!r}, retries=0).resolve(ImageRef.parse({address!r} + '/o/r:v1'))"
     rows.append(("a 600 MB manifest from the registry (CD)", run(call, "")))
     server.shutdown()
     print(f"{'input':44} {'peak MB':>8} {'seconds':>8}  outcome (target: peak ≤ {TARGET_MB} MB)")

@@ -25,19 +25,20 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Paths under scripts/, without .py: the stage packages' modules and the top-level commands.
 MODULES = (
-    "markdown",
-    "sticky",
-    "github_api",
+    "report/markdown",
+    "report/sticky",
+    "github/github_api",
     "comment",
-    "verify",
-    "registry",
-    "container",
-    "deploy",
-    "safexml",
+    "deploy/verify",
+    "deploy/registry",
+    "deploy/container",
+    "deploy/cli",
+    "parse/safexml",
     "untrusted",
     "http_body",  # the registry's capped body read, now shared with artifact downloads
-    "unzip",  # a fork's artifact zips, unpacked on a laptop
+    "github/unzip",  # a fork's artifact zips, unpacked on a laptop
 )
 MARKERS = {
     "fast": "not e2e and not docker and not registry and not static",
@@ -103,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.monotonic() - started
         results = {}
         for line in mutmut(work, "results", "--all", "true").splitlines():
-            match = re.match(r"\s*(scripts\.(\w+)\.\S+): (.+)$", line)
+            match = re.match(r"\s*(scripts\.([\w.]+)\.x\w*): (.+)$", line)
             if match:
-                results[match.group(1)] = (match.group(2), match.group(3).strip())
+                results[match.group(1)] = (match.group(2).replace(".", "/"), match.group(3).strip())
         print(f"mutation score, {args.suite} suite ({MARKERS[args.suite]}), {len(results)} mutants in {seconds:.0f} s")
         total = Counter()
         for module in modules:
@@ -114,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             counted = sum(n for status, n in statuses.items() if status != "skipped")
             total.update(caught=caught, counted=counted)
             score = 100.0 * caught / counted if counted else 100.0
-            print(f"  {module:11} {score:5.1f} %  {caught}/{counted}  {dict(statuses)}")
+            print(f"  {module:18} {score:5.1f} %  {caught}/{counted}  {dict(statuses)}")
         score = 100.0 * total["caught"] / total["counted"] if total["counted"] else 100.0
-        print(f"  {'total':11} {score:5.1f} %  {total['caught']}/{total['counted']}")
+        print(f"  {'total':18} {score:5.1f} %  {total['caught']}/{total['counted']}")
         survivors = [name for name, (_, status) in sorted(results.items()) if status not in CAUGHT | {"skipped"}]
         print(f"\nsurvivors ({len(survivors)}):")
         for name in survivors:

@@ -30,7 +30,7 @@ def status_mb(key):
                 return int(line.split()[1]) / 1024
 job, arg = sys.argv[1], sys.argv[2]
 if job == "ours-junit":
-    from scripts.junit import parse_junit as work
+    from scripts.parse.junit import parse_junit as work
     run = lambda: work(__import__("pathlib").Path(arg), "3.12")
 elif job == "junitparser":
     from junitparser import JUnitXml, Failure, Error, Skipped
@@ -50,14 +50,14 @@ elif job == "junitparser":
         return counts
 elif job == "ours-report":
     from pathlib import Path
-    from scripts.collect import collect
-    from scripts.render import render_report, render_summary
+    from scripts.report.collect import collect
+    from scripts.report.render import render_report, render_summary
     def run():
         report = collect(Path(arg), ("3.12",))
         return len(render_report(report)) + len(render_summary(report))
 elif job == "bomb":
     from pathlib import Path
-    from scripts.junit import parse_junit
+    from scripts.parse.junit import parse_junit
     from scripts.errors import InputError
     def run():
         try:
@@ -169,7 +169,7 @@ def main() -> int:
         whole = measure("ours-report", root)
         bomb = measure("bomb", root / "bomb.xml")
     print(f"{'':32}{'time':>9}{'peak MB':>10}")
-    print(f"{'JUnit, scripts.junit':32}{ours['seconds']:8.2f}s{ours['peak_mb']:10.1f}")
+    print(f"{'JUnit, scripts.parse.junit':32}{ours['seconds']:8.2f}s{ours['peak_mb']:10.1f}")
     print(f"{'JUnit, junitparser':32}{theirs['seconds']:8.2f}s{theirs['peak_mb']:10.1f}")
     print(f"{'whole report (parse + render)':32}{whole['seconds']:8.2f}s{whole['peak_mb']:10.1f}")
     print(f"{'entity bomb refused':32}{bomb['seconds']:8.4f}s")

@@ -337,7 +337,7 @@ class Pipeline:
 
     def registry_tags(self) -> dict[str, str]:
         """tag -> digest for the image repository in the local registry."""
-        from scripts.registry import ImageRef, RegistryClient
+        from scripts.deploy.registry import ImageRef, RegistryClient
 
         client = RegistryClient(self.registry.address, ACTOR, TOKEN)
         response = client.request(

@@ -6,7 +6,7 @@ every call (argv, one JSON line each) and answers from a JSON state file:
      "load": "Loaded image ID: sha256:...", "ids": {"ref": "sha256:..."}, "fail": {"create": "msg"},
      "inspect": "3"}
 
-It models only what scripts.container and scripts.deploy ask of docker, with docker's own output
+It models only what scripts.deploy.container and scripts.deploy ask of docker, with docker's own output
 shapes; the real engine is exercised by the docker-marked tests.
 """
 

@@ -9,7 +9,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from scripts.registry import MANIFEST_TYPES
+from scripts.deploy.registry import MANIFEST_TYPES
 
 
 def digest(body: bytes) -> str:

@@ -1,5 +1,5 @@
 """The base branch's report for a PR, fetched through the API on CD's trusted side, and the
-comparison with the PR's own (scripts.compare). No markdown here; rendering is scripts.render's.
+comparison with the PR's own (scripts.report.compare). No markdown here; rendering is scripts.report.render's.
 
 Nothing is stored anywhere but in CI's own artifacts: the base is the `pr-report` artifact of the
 newest successful CI run of the PR's merge base on the base branch (else of the base branch), so
@@ -14,11 +14,11 @@ from pathlib import Path
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from scripts import github_api, unzip
-from scripts.compare import Comparison, compare
-from scripts.diffs import pr_file
 from scripts.errors import ScriptError
+from scripts.github import github_api, unzip
 from scripts.model import Report, from_dict
+from scripts.parse.diffs import pr_file
+from scripts.report.compare import Comparison, compare
 from scripts.untrusted import load_json
 
 REPORT_ARTIFACT = "pr-report"

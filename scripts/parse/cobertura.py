@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scripts import safexml
 from scripts.errors import InputError
 from scripts.model import (
     MAX_COUNT,
@@ -26,6 +25,7 @@ from scripts.model import (
     FileLines,
     to_ranges,
 )
+from scripts.parse import safexml
 
 _CONDITION = re.compile(r"\(([0-9]{1,9})/([0-9]{1,9})\)")
 _NUMBER = re.compile(r"[0-9]{1,15}\Z")

@@ -18,9 +18,9 @@ import math
 import re
 from pathlib import Path
 
-from scripts import safexml
 from scripts.errors import InputError
 from scripts.model import MAX_COUNT, MAX_FAILED_KEPT, MAX_SLOWEST, REL_PATH_RE, FailedTest, SlowTest, TestRun
+from scripts.parse import safexml
 
 _ROOTS = ("testsuites", "testsuite")
 _RANK = {"skipped": 1, "failure": 2, "error": 3}

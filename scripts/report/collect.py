@@ -15,9 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from scripts.cobertura import parse_cobertura
 from scripts.errors import InputError
-from scripts.junit import parse_junit
 from scripts.matrix import version_key
 from scripts.model import (
     MAX_PROBLEMS,
@@ -33,8 +31,10 @@ from scripts.model import (
     TestRun,
     image_from_dict,
 )
-from scripts.ruff_json import parse_ruff
-from scripts.trivy import parse_trivy
+from scripts.parse.cobertura import parse_cobertura
+from scripts.parse.junit import parse_junit
+from scripts.parse.ruff_json import parse_ruff
+from scripts.parse.trivy import parse_trivy
 from scripts.untrusted import load_json
 
 T = TypeVar("T")

@@ -28,13 +28,13 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
-from scripts import container
-from scripts.archive import read_archive
-from scripts.collect import read_image
+from scripts.deploy import container
+from scripts.deploy.archive import read_archive
+from scripts.deploy.registry import ImageRef, RegistryClient
+from scripts.deploy.verify import verify
 from scripts.errors import DeployError, InputError, ScriptError, VerificationError
 from scripts.model import SHA_RE, Deploy, Image
-from scripts.registry import ImageRef, RegistryClient
-from scripts.verify import verify
+from scripts.report.collect import read_image
 from scripts.workflow_commands import commands_stopped
 
 OUTPUT_KEPT = 4000  # characters of each stream kept in deploy.json

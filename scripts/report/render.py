@@ -1,6 +1,6 @@
 """Report -> markdown: the CI section of the sticky comment, the job summary, and the CD section.
 
-Pure: no files, no HTTP. Every string from a report passes through scripts.markdown. Sections are
+Pure: no files, no HTTP. Every string from a report passes through scripts.report.markdown. Sections are
 rendered at decreasing levels of detail until the whole fits the budget (GitHub refuses comments
 over 65,536 characters); what was shortened is said in the comment, and sticky.fit is the final
 guard.
@@ -12,10 +12,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scripts import markdown as md
-from scripts.compare import Comparison
 from scripts.model import SEVERITIES, Coverage, Deploy, Report, TestRun
-from scripts.sticky import fit, size, utf8_size
+from scripts.report import markdown as md
+from scripts.report.compare import Comparison
+from scripts.report.sticky import fit, size, utf8_size
 
 # Room left in the comment for the CD section and the markers.
 CD_BUDGET = 6_000

@@ -1,14 +1,14 @@
 """A pull request's report against its base branch's: coverage and test deltas, which failures are
 new, and coverage of the lines the PR changed. Pure: two Reports and the PR's files in, a
-Comparison out (rendered by scripts.render).
+Comparison out (rendered by scripts.report.render).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripts.diffs import PrFile
 from scripts.model import Ranges, Report, to_ranges
+from scripts.parse.diffs import PrFile
 
 
 @dataclass(frozen=True)

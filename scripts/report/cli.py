@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from scripts.collect import collect
 from scripts.errors import InputError, ScriptError
 from scripts.matrix import PYPROJECT, python_versions
 from scripts.model import RUN_RECORD, SHA_RE, Report, RunContext, from_dict, run_context_from_dict, to_dict
-from scripts.render import Context, render_report, render_summary
+from scripts.report.collect import collect
+from scripts.report.render import Context, render_report, render_summary
 from scripts.untrusted import load_json
 
 

@@ -1,7 +1,7 @@
 """GitHub, through PyGithub: the sticky comment, the trusted PR lookup, artifact links.
 
 Knows HTTP and the API's shapes; knows nothing of markdown (bodies arrive as strings, and which
-comment is ours is asked of scripts.sticky). The only place that builds a GitHub client is
+comment is ours is asked of scripts.report.sticky). The only place that builds a GitHub client is
 connect(); everything else takes a client or a repository and can be tested against a local
 server that speaks the REST API.
 """
@@ -22,10 +22,11 @@ from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from scripts import http_body, sticky
+from scripts import http_body
 from scripts.errors import ApiError, Notice, ScriptError, VerificationError
-from scripts.gitrefs import valid_branch
+from scripts.github.gitrefs import valid_branch
 from scripts.model import SHA_RE, Artifact
+from scripts.report import sticky
 
 REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 DOWNLOAD_DEADLINE = 600.0  # seconds for one artifact's zip, however slowly it arrives

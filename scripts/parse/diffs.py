@@ -2,7 +2,7 @@
 
 GitHub's "List pull request files" answers each file with its `patch` (the hunks), except for
 binary files and files whose diff is too large: those have no patch, and their changed lines are
-unknown (scripts.compare says so rather than guessing).
+unknown (scripts.report.compare says so rather than guessing).
 """
 
 from __future__ import annotations
