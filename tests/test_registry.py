@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from urllib.parse import unquote
 
 import pytest
 
@@ -120,3 +122,56 @@ class TestBearer:
         assert resolved.media_type == INDEX_TYPES[0]
         assert resolved.manifest_digest == pushed_image["digest"]
         assert resolved.labels["org.opencontainers.image.revision"] == LABEL_ARGS["REVISION"]
+
+
+@pytest.fixture
+def own_repository(registry, built_image) -> dict[str, str]:
+    """built_image pushed to a repository of its own (sha-<revision>), so that a test's tags
+    meet no other test's."""
+    repository = f"octo-org/release-{uuid.uuid4().hex[:10]}"
+    digest = registry.push(built_image, repository, f"sha-{LABEL_ARGS['REVISION']}")
+    return {"repository": repository, "digest": digest}
+
+
+class TestRetag:
+    """Promotion without a rebuild, on the real registry: the very manifest bytes PUT under a
+    new tag, so the tag names the same digest (what `imagetools create` would not keep)."""
+
+    def test_put_manifest__new_tag_names_the_same_digest(self, registry, own_repository):
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        ref = ImageRef(registry.address, own_repository["repository"])
+        media_type, raw = client.manifest_bytes(ref, own_repository["digest"])
+        assert "sha256:" + hashlib.sha256(raw).hexdigest() == own_repository["digest"]
+        for tag in ("1.2.0", "1.2", "1", "prod"):
+            assert client.put_manifest(ref, tag, media_type, raw) == own_repository["digest"]
+        fresh = RegistryClient(registry.address, registry.username, registry.password)
+        for tag in ("1.2.0", "1.2", "1", "prod"):
+            assert fresh.digest(ImageRef(registry.address, ref.repository, tag=tag)) == own_repository["digest"]
+        assert sorted(fresh.tags(ref)) == sorted(["1", "1.2", "1.2.0", "prod", f"sha-{LABEL_ARGS['REVISION']}"])
+        # and the engine pulls the tag as that digest
+        pulled = registry.docker("pull", f"{registry.address}/{ref.repository}:prod")
+        assert own_repository["digest"] in pulled
+
+    def test_tags__paged_one_at_a_time(self, registry, own_repository):
+        client = RegistryClient(registry.address, registry.username, registry.password)
+        ref = ImageRef(registry.address, own_repository["repository"])
+        media_type, raw = client.manifest_bytes(ref, own_repository["digest"])
+        for tag in ("a", "b", "c"):
+            client.put_manifest(ref, tag, media_type, raw)
+        assert sorted(client.tags(ref, page=1)) == ["a", "b", "c", f"sha-{LABEL_ARGS['REVISION']}"]
+
+    def test_put_manifest__through_a_bearer_front_asks_for_push_scope(self, bearer, registry, own_repository):
+        """GHCR's flow: the pull token from reading the manifest does not allow the PUT; the
+        401 names pull,push and a second token is fetched for it."""
+        client = RegistryClient(bearer.address, bearer.username, bearer.password)
+        ref = ImageRef(bearer.address, own_repository["repository"])
+        media_type, raw = client.manifest_bytes(ref, own_repository["digest"])
+        assert client.put_manifest(ref, "prod", media_type, raw) == own_repository["digest"]
+        scopes = [
+            unquote(path.split("scope=")[1].split("&")[0])
+            for _, path, _ in bearer.requests
+            if path.startswith("/token")
+        ]
+        assert scopes == [f"repository:{ref.repository}:pull", f"repository:{ref.repository}:pull,push"]
+        direct = RegistryClient(registry.address, registry.username, registry.password)
+        assert direct.digest(ImageRef(registry.address, ref.repository, tag="prod")) == own_repository["digest"]

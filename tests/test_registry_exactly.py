@@ -349,3 +349,135 @@ class TestAnswers:
     def test_labels__missing_config_section_is_no_labels(self, server):
         serve_config(server, json.dumps({"architecture": "amd64"}).encode())
         assert RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1")).labels == {}
+
+
+class TestRetag:
+    """Promotion's registry calls: the manifest's exact bytes by digest, PUT unchanged under a
+    tag, every tag listed page by page."""
+
+    def _manifest(self, server: Server) -> tuple[bytes, str]:
+        raw = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}'
+        server.routes[f"/v2/o/r/manifests/{digest(raw)}"] = (200, {"Content-Type": INDEX_TYPES[0]}, raw)
+        return raw, digest(raw)
+
+    def test_manifest_bytes__exact_bytes_and_media_type(self, server):
+        raw, wanted = self._manifest(server)
+        client = RegistryClient(server.address)
+        assert client.manifest_bytes(ImageRef(server.address, "o/r"), wanted) == (
+            "application/vnd.oci.image.index.v1+json",
+            raw,
+        )
+
+    def test_manifest_bytes__content_not_matching_the_digest_refused(self, server):
+        raw, wanted = self._manifest(server)
+        server.routes[f"/v2/o/r/manifests/{wanted}"] = (200, {}, raw + b" ")
+        with pytest.raises(ApiError, match=rf"manifest content does not match {wanted}$"):
+            RegistryClient(server.address).manifest_bytes(ImageRef(server.address, "o/r"), wanted)
+
+    def test_manifest_bytes__only_a_digest_is_asked_for(self, server):
+        with pytest.raises(ApiError, match=r"'latest' is not sha256:<64 hex>$"):
+            RegistryClient(server.address).manifest_bytes(ImageRef(server.address, "o/r"), "latest")
+        assert server.seen == []
+
+    def test_manifest_bytes__a_config_blob_or_artifact_is_not_an_image(self, server):
+        raw = b'{"schemaVersion": 2, "mediaType": "application/vnd.in-toto+json"}'
+        server.routes[f"/v2/o/r/manifests/{digest(raw)}"] = (200, {}, raw)
+        with pytest.raises(ApiError, match=r"is a 'application/vnd.in-toto\+json', not an image or index$"):
+            RegistryClient(server.address).manifest_bytes(ImageRef(server.address, "o/r"), digest(raw))
+
+    def test_put_manifest__the_same_bytes_with_their_media_type(self, server):
+        raw, wanted = self._manifest(server)
+        server.routes["/v2/o/r/manifests/1.2.0"] = (201, {"Docker-Content-Digest": wanted}, b"")
+        client = RegistryClient(server.address)
+        assert client.put_manifest(ImageRef(server.address, "o/r"), "1.2.0", INDEX_TYPES[0], raw) == wanted
+        assert server.seen == ["PUT /v2/o/r/manifests/1.2.0"]
+        assert server.bodies == [raw]
+        assert server.headers[0]["Content-Type"] == "application/vnd.oci.image.index.v1+json"
+
+    def test_put_manifest__registry_naming_another_digest_is_refused(self, server):
+        raw, wanted = self._manifest(server)
+        server.routes["/v2/o/r/manifests/prod"] = (201, {"Docker-Content-Digest": DIGEST}, b"")
+        with pytest.raises(ApiError, match=rf"tag prod now names {DIGEST}, not {wanted}$"):
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "prod", INDEX_TYPES[0], raw)
+
+    def test_put_manifest__200_is_not_the_201_the_spec_requires(self, server):
+        raw, _ = self._manifest(server)
+        server.routes["/v2/o/r/manifests/prod"] = (200, {}, b"")
+        with pytest.raises(ApiError, match=r"PUT o/r/manifests/prod answered 200$"):
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "prod", INDEX_TYPES[0], raw)
+
+    @pytest.mark.parametrize("tag", ["", "-x", ".x", "a/b", "a:b", "a" * 129, "1.2.0\n"])
+    def test_put_manifest__invalid_tag_never_sent(self, server, tag):
+        with pytest.raises(ApiError, match=r"is not a valid tag$"):
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), tag, INDEX_TYPES[0], b"{}")
+        assert server.seen == []
+
+    def test_put_manifest__basic_credentials_after_the_challenge(self, server):
+        raw, wanted = self._manifest(server)
+        server.basic = "ci:secret"
+        server.routes["/v2/o/r/manifests/1"] = (201, {"Docker-Content-Digest": wanted}, b"")
+        RegistryClient(server.address, "ci", "secret").put_manifest(
+            ImageRef(server.address, "o/r"), "1", INDEX_TYPES[0], raw
+        )
+        assert server.seen == ["PUT /v2/o/r/manifests/1", "PUT /v2/o/r/manifests/1"]
+        assert server.bodies == [raw, raw]  # the body is sent again with the credentials
+
+    def test_tags__pages_followed_by_last_only(self, server):
+        """The Link header's host is never used: only its `last`, on our own URL."""
+        server.routes["/v2/o/r/tags/list?n=2"] = (
+            200,
+            {"Link": '<https://elsewhere.example/v2/o/r/tags/list?n=2&last=b>; rel="next"'},
+            b'{"name": "o/r", "tags": ["a", "b"]}',
+        )
+        server.routes["/v2/o/r/tags/list?n=2&last=b"] = (
+            200,
+            {"Link": '</v2/o/r/tags/list?n=2&last=d>; rel="next"'},
+            b'{"name": "o/r", "tags": ["c", "d"]}',
+        )
+        server.routes["/v2/o/r/tags/list?n=2&last=d"] = (200, {}, b'{"name": "o/r", "tags": ["e"]}')
+        assert RegistryClient(server.address).tags(ImageRef(server.address, "o/r"), page=2) == ["a", "b", "c", "d", "e"]
+        assert server.seen == [
+            "GET /v2/o/r/tags/list?n=2",
+            "GET /v2/o/r/tags/list?n=2&last=b",
+            "GET /v2/o/r/tags/list?n=2&last=d",
+        ]
+
+    def test_tags__the_same_last_again_ends_the_listing(self, server):
+        server.routes["/v2/o/r/tags/list?n=1"] = (200, {"Link": '</x?n=1&last=a>; rel="next"'}, b'{"tags": ["a"]}')
+        server.routes["/v2/o/r/tags/list?n=1&last=a"] = (
+            200,
+            {"Link": '</x?n=1&last=a>; rel="next"'},
+            b'{"tags": ["b"]}',
+        )
+        assert RegistryClient(server.address).tags(ImageRef(server.address, "o/r"), page=1) == ["a", "b"]
+        assert len(server.seen) == 2
+
+    def test_tags__a_registry_that_never_ends_is_cut(self, server):
+        server.routes["/v2/o/r/tags/list?n=1"] = (200, {"Link": '</x?n=1&last=a>; rel="next"'}, b'{"tags": ["a"]}')
+        for this, following in (("a", "b"), ("b", "c"), ("c", "d")):
+            server.routes[f"/v2/o/r/tags/list?n=1&last={this}"] = (
+                200,
+                {"Link": f'</x?n=1&last={following}>; rel="next"'},
+                json.dumps({"tags": [following]}).encode(),
+            )
+        with pytest.raises(ApiError, match=r"more than 3 tags in o/r$"):
+            RegistryClient(server.address).tags(ImageRef(server.address, "o/r"), page=1, max_pages=3)
+        assert len(server.seen) == 3
+
+    def test_tags__none_yet_is_an_empty_list(self, server):
+        server.routes["/v2/o/r/tags/list"] = (200, {}, b'{"name": "o/r", "tags": null}')
+        assert RegistryClient(server.address).tags(ImageRef(server.address, "o/r")) == []
+
+    @pytest.mark.parametrize(
+        ("body", "said"),
+        [
+            (b'{"tags": "a"}', "tag list's tags are not strings"),
+            (b'{"tags": [1]}', "tag list's tags are not strings"),
+            (b"[]", "the tag list is not a JSON object"),
+            (b"nope", "tag list is not JSON"),
+        ],
+    )
+    def test_tags__malformed_list_refused(self, server, body, said):
+        server.routes["/v2/o/r/tags/list"] = (200, {}, body)
+        with pytest.raises(ApiError, match=rf"^registry 127\.0\.0\.1:\d+: {said}$"):
+            RegistryClient(server.address).tags(ImageRef(server.address, "o/r"))

@@ -1,4 +1,5 @@
-"""The OCI distribution API, through requests: resolve IMAGE:TAG to its digest and read its labels.
+"""The OCI distribution API, through requests: resolve IMAGE:TAG to its digest and read its labels;
+list tags and point a tag at a manifest's unchanged bytes (promotion without a rebuild).
 
 Handles the two challenges registries send on a 401: Basic (a plain htpasswd registry) and
 Bearer (GHCR, Docker Hub: fetch a token from the realm with the user's credentials, then retry).
@@ -19,7 +20,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 
@@ -53,6 +54,7 @@ _REF = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?\Z"
 )
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 
 
 @dataclass(frozen=True)
@@ -228,13 +230,27 @@ class RegistryClient:
     def _auth(self) -> tuple[str, str] | None:
         return self.credentials if self.basic else None
 
-    def request(self, method: str, path: str, accept: str, scope: str, cap: int = MAX_MANIFEST) -> Body:
-        """GET/HEAD under /v2/, answering an auth challenge once; 4xx become one-line ApiErrors."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        accept: str,
+        scope: str,
+        cap: int = MAX_MANIFEST,
+        *,
+        data: bytes | None = None,
+        content_type: str = "",
+        ok: tuple[int, ...] = (200,),
+    ) -> Body:
+        """A call under /v2/, answering an auth challenge once; 4xx become one-line ApiErrors.
+        `data` is sent as the body (PUT of a manifest) with `content_type`; `ok` are the answers
+        that mean it worked (201 for a PUT, 202 for a DELETE)."""
         url = f"{self.base}/v2/{path}"
         deadline = time.monotonic() + self.deadline
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, **({"Content-Type": content_type} if content_type else {})}
+        send = {"data": data} if data is not None else {}
         response = self._send(
-            method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth()
+            method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), **send
         )
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
@@ -250,7 +266,7 @@ class RegistryClient:
             else:
                 raise ApiError(f"registry {self.registry}: 401 with an unknown challenge {challenge[:60]!r}")
             response = self._send(
-                method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth()
+                method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), **send
             )
         if response.status_code == 401:
             raise ApiError(f"registry {self.registry}: authentication failed (401): check the credentials")
@@ -259,13 +275,17 @@ class RegistryClient:
                 f"registry {self.registry}: access denied (403) to {path.split('/manifests/')[0].split('/blobs/')[0]}"
             )
         if response.status_code == 404:
-            raise ApiError(f"registry {self.registry}: not found (404): {path}")
-        if response.status_code != 200:
-            raise ApiError(f"registry {self.registry}: {method} {path} answered {response.status_code}")
+            raise ApiError(f"registry {self.registry}: not found (404): {path.split('?')[0]}")
+        if response.status_code not in ok:
+            raise ApiError(f"registry {self.registry}: {method} {path.split('?')[0]} answered {response.status_code}")
         return response
 
     # ---- API ----------------------------------------------------------------------------------
     def _manifest(self, ref: ImageRef, reference: str) -> tuple[str, dict[str, Any], str]:
+        media_type, body, digest, _ = self._manifest_bytes(ref, reference)
+        return media_type, body, digest
+
+    def _manifest_bytes(self, ref: ImageRef, reference: str) -> tuple[str, dict[str, Any], str, bytes]:
         scope = f"repository:{ref.repository}:pull"
         response = self.request("GET", f"{ref.repository}/manifests/{reference}", ACCEPT, scope)
         raw = response.content
@@ -279,7 +299,62 @@ class RegistryClient:
         media_type = body.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0]
         if not isinstance(media_type, str):
             raise ApiError(f"registry {self.registry}: manifest's mediaType is not a string")
-        return media_type, body, digest
+        return media_type, body, digest, raw
+
+    def manifest_bytes(self, ref: ImageRef, digest: str) -> tuple[str, bytes]:
+        """The exact bytes stored under `digest` (hash-checked) and their media type: what a
+        retag must PUT unchanged, so that the tag names the very same digest."""
+        if not DIGEST_RE.match(digest):
+            raise ApiError(f"registry {self.registry}: {digest[:80]!r} is not sha256:<64 hex>")
+        media_type, _, _, raw = self._manifest_bytes(ref, digest)
+        if media_type not in INDEX_TYPES + MANIFEST_TYPES:
+            raise ApiError(f"registry {self.registry}: {digest} is a {media_type[:80]!r}, not an image or index")
+        return media_type, raw
+
+    def put_manifest(self, ref: ImageRef, tag: str, media_type: str, raw: bytes) -> str:
+        """Point `tag` at these manifest bytes (no rebuild, no re-encoding). The registry must
+        answer with the bytes' own digest, or the tag does not name what was verified."""
+        if not TAG_RE.match(tag):
+            raise ApiError(f"registry {self.registry}: {tag[:80]!r} is not a valid tag")
+        expected = "sha256:" + hashlib.sha256(raw).hexdigest()
+        response = self.request(
+            "PUT",
+            f"{ref.repository}/manifests/{tag}",
+            ACCEPT,
+            f"repository:{ref.repository}:pull,push",
+            MAX_TOKEN_BODY,
+            data=raw,
+            content_type=media_type,
+            ok=(201,),
+        )
+        answered = response.headers.get("Docker-Content-Digest", "")
+        if answered and answered != expected:
+            raise ApiError(f"registry {self.registry}: tag {tag} now names {answered[:80]}, not {expected}")
+        return expected
+
+    def tags(self, ref: ImageRef, *, page: int = 1000, max_pages: int = 100) -> list[str]:
+        """Every tag of the repository, page by page. Only the `last` of each Link header is
+        taken: the next URL is ours to build, so a Link never sends the request elsewhere."""
+        scope = f"repository:{ref.repository}:pull"
+        found: list[str] = []
+        last = ""
+        for _ in range(max_pages):
+            query = f"?n={page}" + (f"&last={quote(last, safe='')}" if last else "")
+            response = self.request("GET", f"{ref.repository}/tags/list{query}", "application/json", scope)
+            try:
+                body = _obj(loads(response.content, "tag list"), "the tag list", self.registry)
+            except InputError:
+                raise ApiError(f"registry {self.registry}: tag list is not JSON") from None
+            names = body.get("tags") or []
+            if not isinstance(names, list) or not all(isinstance(t, str) for t in names):
+                raise ApiError(f"registry {self.registry}: tag list's tags are not strings")
+            found.extend(names)
+            link = response.headers.get("Link", "")
+            following = parse_qs(urlsplit(link.split(";")[0].strip().strip("<>")).query).get("last", [""])[0]
+            if 'rel="next"' not in link or not names or not following or following == last:
+                return found
+            last = following
+        raise ApiError(f"registry {self.registry}: more than {max_pages * page} tags in {ref.repository}")
 
     def digest(self, ref: ImageRef) -> str:
         """What the tag points at now: HEAD first (cheap, no pull counted), GET when HEAD has no digest."""

@@ -24,6 +24,7 @@ class Server:
         self.seen: list[str] = []
         self.headers: list[dict[str, str]] = []  # each request's headers, in the order of seen
         self.basic: str | None = None  # "user:pass": answer 401 Basic to any other Authorization
+        self.bodies: list[bytes] = []  # each PUT's body, in order
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +34,8 @@ class Server:
             def _serve(self) -> None:
                 server.seen.append(f"{self.command} {self.path}")
                 server.headers.append(dict(self.headers))
+                if self.command == "PUT":
+                    server.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 if server.basic is not None:
                     expected = "Basic " + base64.b64encode(server.basic.encode()).decode()
                     if self.headers.get("Authorization") != expected:
@@ -43,7 +46,9 @@ class Server:
                         if self.command != "HEAD":
                             self.wfile.write(b"{}")
                         return
-                status, headers, body = server.routes.get(self.path.split("?")[0], (404, {}, b"{}"))
+                # A route with its query string (a page of tags/list) wins over the bare path.
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                status, headers, body = route or (404, {}, b"{}")
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -55,6 +60,7 @@ class Server:
 
             do_GET = _serve
             do_HEAD = _serve
+            do_PUT = _serve
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.address = f"127.0.0.1:{self.httpd.server_address[1]}"

@@ -18,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 
 def free_port() -> int:
@@ -140,7 +141,8 @@ class BearerFront:
     def __init__(self, upstream: Registry, username: str = "octo", password: str = "ghp_test") -> None:
         self.upstream = upstream
         self.username, self.password = username, password
-        self.token = secrets.token_hex(16)
+        self.token = secrets.token_hex(16)  # the first token handed out; more are made per scope
+        self.scopes: dict[str, str] = {}  # token -> the scope it was issued for
         self.fail_next = 0
         self.requests: list[tuple[str, str, str]] = []
         self.extra: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body): synthetic manifests
@@ -176,22 +178,38 @@ class BearerFront:
                     expected = "Basic " + base64.b64encode(f"{front.username}:{front.password}".encode()).decode()
                     if self.headers.get("Authorization") != expected:
                         return self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
-                    return self._reply(
-                        200, json.dumps({"token": front.token}).encode(), {"Content-Type": "application/json"}
-                    )
+                    # Like GHCR's token service: a token is good for the scope it was asked for.
+                    scope = parse_qs(urlsplit(self.path).query).get("scope", [""])[0]
+                    token = front.token if not front.scopes else secrets.token_hex(16)
+                    front.scopes[token] = scope
+                    return self._reply(200, json.dumps({"token": token}).encode(), {"Content-Type": "application/json"})
                 if front.fail_next > 0:
                     front.fail_next -= 1
                     return self._reply(502, b"bad gateway")
-                if self.headers.get("Authorization") != f"Bearer {front.token}":
-                    repo = self.path.split("/manifests/")[0].split("/blobs/")[0].removeprefix("/v2/")
-                    challenge = f'Bearer realm="http://{front.address}/token",service="{front.address}",scope="repository:{repo}:pull"'
+                path = urlsplit(self.path).path
+                repo = path.split("/manifests/")[0].split("/blobs/")[0].split("/tags/list")[0].removeprefix("/v2/")
+                actions = "pull,push" if self.command in ("PUT", "POST", "PATCH", "DELETE") else "pull"
+                given = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                granted = front.scopes.get(given, "").removeprefix(f"repository:{repo}:").split(",")
+                if not front.scopes.get(given, "").startswith(f"repository:{repo}:") or not all(
+                    a in granted for a in actions.split(",")
+                ):
+                    challenge = f'Bearer realm="http://{front.address}/token",service="{front.address}",scope="repository:{repo}:{actions}"'
+                    if given in front.scopes:
+                        challenge += ',error="insufficient_scope"'
                     return self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {"WWW-Authenticate": challenge})
                 if self.path in front.extra:
                     kind, body = front.extra[self.path]
                     digest = "sha256:" + hashlib.sha256(body).hexdigest()
                     return self._reply(200, body, {"Content-Type": kind, "Docker-Content-Digest": digest})
-                request = urllib.request.Request(f"http://{front.upstream.address}{self.path}", method=self.command)
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else None
+                request = urllib.request.Request(
+                    f"http://{front.upstream.address}{self.path}", data=data, method=self.command
+                )
                 request.add_header("Accept", self.headers.get("Accept", "*/*"))
+                if self.headers.get("Content-Type"):
+                    request.add_header("Content-Type", self.headers["Content-Type"])
                 basic = base64.b64encode(f"{front.upstream.username}:{front.upstream.password}".encode()).decode()
                 request.add_header("Authorization", f"Basic {basic}")
                 try:
@@ -200,10 +218,11 @@ class BearerFront:
                         status, headers = response.status, response.headers
                 except urllib.error.HTTPError as exc:
                     body, status, headers = exc.read(), exc.code, exc.headers
-                keep = {k: headers[k] for k in ("Content-Type", "Docker-Content-Digest") if headers.get(k)}
+                keep = {k: headers[k] for k in ("Content-Type", "Docker-Content-Digest", "Link") if headers.get(k)}
                 return self._reply(status, body, keep)
 
             do_GET = _serve
             do_HEAD = _serve
+            do_PUT = _serve
 
         return Handler
