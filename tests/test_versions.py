@@ -35,7 +35,7 @@ class TestParse:
             "v1.2.00",
             "V1.2.0",
             "v1.2.0\n",
-            "v１.2.0",  # a full-width digit is a digit to str.isdigit, not to us
+            "v\uff11.2.0",  # a full-width digit is a digit to str.isdigit, not to us
             "v1234567890.0.0",
             "",
         ],

@@ -22,8 +22,22 @@ from scripts.report.compare import Comparison, compare
 from scripts.untrusted import load_json
 
 REPORT_ARTIFACT = "pr-report"
-REPORT_PATH = Path("pr-report") / "report.json"  # inside the artifact (ci.yml's report job)
+REPORT_PATH = Path("pr-report") / "report.json"  # inside the artifact (ci.yml's report job uploads reports/)
 MAX_REPORT_ZIP = 64 * 1024 * 1024
+
+
+def unpacked_artifact(
+    settings: github_api.Settings, repo: Repository, full_name: str, run_id: int, name: str, work: Path, max_bytes: int
+) -> Path | None:
+    """Run `run_id`'s artifact `name`, downloaded (digest-checked) and unzipped safely into
+    work/name; None when the run has none left (expired, or never made)."""
+    artifact = next((a for a in github_api.run_artifacts(repo, run_id) if a.name == name and not a.expired), None)
+    if artifact is None:
+        return None
+    zipped = work / f"{name}.zip"
+    github_api.download_artifact(settings, full_name, artifact, zipped, max_bytes=max_bytes)
+    unzip.extract(zipped, work / name, f"run {run_id}'s {name}")
+    return work / name
 
 
 def base_report(
@@ -31,19 +45,11 @@ def base_report(
 ) -> Report | None:
     """The pr-report of a base run, read and validated as CD reads any report.json; None when the
     run has none left (expired, or never made)."""
-    artifact = next(
-        (a for a in github_api.run_artifacts(repo, run_id) if a.name == REPORT_ARTIFACT and not a.expired), None
-    )
-    if artifact is None:
+    where = unpacked_artifact(settings, repo, full_name, run_id, REPORT_ARTIFACT, work, MAX_REPORT_ZIP)
+    path = where / REPORT_PATH if where else None
+    if path is None or not path.is_file():
         return None
-    zipped = work / "base.zip"
-    github_api.download_artifact(settings, full_name, artifact, zipped, max_bytes=MAX_REPORT_ZIP)
-    label = f"run {run_id}'s {REPORT_ARTIFACT}"
-    unzip.extract(zipped, work / "base", label)
-    path = work / "base" / REPORT_PATH
-    if not path.is_file():
-        return None
-    return from_dict(load_json(path, 16 * 1024 * 1024), where=f"{label}: report.json")
+    return from_dict(load_json(path, 16 * 1024 * 1024), where=f"run {run_id}'s {REPORT_ARTIFACT}: report.json")
 
 
 def comparison_for(

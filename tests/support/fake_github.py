@@ -53,6 +53,9 @@ class State:
     requests: list[tuple[str, str]] = field(default_factory=list)
     pull_files: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     merge_bases: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (repo, base, head) -> sha
+    tags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (repo, tag) -> git ref object
+    tag_objects: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # annotated tags by sha
+    releases: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1000
     list_barrier: threading.Barrier | None = None
 
@@ -206,6 +209,22 @@ class FakeGitHub:
         with self.lock:
             self.state.workflow_runs.insert(0, run)
 
+    def add_tag(self, repo: str, tag: str, commit: str, *, annotated: bool = False) -> None:
+        """A git tag: lightweight (the ref names the commit) or annotated (the ref names a tag
+        object, which names the commit), as GET /git/ref/tags/{tag} answers."""
+        obj = {"type": "commit", "sha": commit, "url": f"{self.url}/repos/{repo}/git/commits/{commit}"}
+        if annotated:
+            tag_sha = hashlib.sha1(f"{repo}:{tag}:{commit}".encode()).hexdigest()  # noqa: S324  (an id, as git's)
+            with self.lock:
+                self.state.tag_objects[(repo, tag_sha)] = {"tag": tag, "sha": tag_sha, "object": obj}
+            obj = {"type": "tag", "sha": tag_sha, "url": f"{self.url}/repos/{repo}/git/tags/{tag_sha}"}
+        with self.lock:
+            self.state.tags[(repo, tag)] = obj
+
+    def releases_of(self, repo: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [copy.deepcopy(r) for r in self.state.releases.values() if r["_repo"] == repo]
+
     def fault(
         self,
         method: str,
@@ -241,6 +260,11 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts\Z"), "list_artifacts"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/runs\Z"), "list_runs"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/actions/artifacts/(\d+)/zip\Z"), "download_artifact"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/git/ref/tags/(.+)\Z"), "get_tag_ref"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/git/tags/([0-9a-f]{40})\Z"), "get_tag_object"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/releases/tags/(.+)\Z"), "get_release_by_tag"),
+    ("POST", re.compile(r"/repos/([^/]+/[^/]+)/releases\Z"), "create_release"),
+    ("PATCH", re.compile(r"/repos/([^/]+/[^/]+)/releases/(\d+)\Z"), "update_release"),
     ("POST", re.compile(r"/graphql\Z"), "graphql"),
     ("GET", re.compile(r"/user\Z"), "get_user"),
 ]
@@ -490,6 +514,84 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def get_tag_ref(self, repo: str, tag: str, **_: Any) -> None:
+            tag = unquote(tag)
+            with fake.lock:
+                obj = fake.state.tags.get((repo, tag))
+            if obj is None:
+                return self._send(404, load("error.404.not-found.json"))
+            url = f"{fake.url}/repos/{repo}/git/refs/tags/{tag}"
+            self._send(200, {"ref": f"refs/tags/{tag}", "node_id": "REF_x", "url": url, "object": obj})
+
+        def get_tag_object(self, repo: str, sha: str, **_: Any) -> None:
+            with fake.lock:
+                obj = fake.state.tag_objects.get((repo, sha))
+            self._send(200, obj) if obj else self._send(404, load("error.404.not-found.json"))
+
+        def _public_release(self, release: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in release.items() if not k.startswith("_")}
+
+        def get_release_by_tag(self, repo: str, tag: str, **_: Any) -> None:
+            tag = unquote(tag)
+            with fake.lock:
+                found = next(
+                    (r for r in fake.state.releases.values() if r["_repo"] == repo and r["tag_name"] == tag), None
+                )
+                public = self._public_release(found) if found else None
+            self._send(200, public) if public else self._send(404, load("error.404.not-found.json"))
+
+        def _release_invalid(self, body: dict[str, Any]) -> dict[str, Any] | None:
+            """GitHub's 422s for a release body: not a string, or over 125,000 characters."""
+            text = body.get("body", "")
+            if isinstance(text, str) and len(text) <= 125_000:
+                return None
+            errors = [{"resource": "Release", "code": "custom", "field": "body", "message": "body is too long (maximum is 125000 characters)"}]  # fmt: skip
+            return {
+                "message": "Validation Failed",
+                "errors": errors,
+                "documentation_url": "https://docs.github.com/rest",
+            }
+
+        def create_release(self, repo: str, body: dict[str, Any], **_: Any) -> None:
+            tag = body.get("tag_name")
+            invalid = self._release_invalid(body)
+            with fake.lock:
+                taken = any(r["_repo"] == repo and r["tag_name"] == tag for r in fake.state.releases.values())
+            if not isinstance(tag, str) or not tag or taken or invalid:
+                errors = [{"resource": "Release", "code": "already_exists", "field": "tag_name"}] if taken else []
+                return self._send(422, invalid or {"message": "Validation Failed", "errors": errors})
+            release = json.loads(json.dumps(load("create-release.201.json")).replace("octocat/Hello-World", repo))
+            release = fake._rewrite(release)
+            with fake.lock:
+                fake.state.next_id += 1
+                rid = fake.state.next_id
+                release.update(
+                    id=rid,
+                    tag_name=tag,
+                    name=body.get("name", tag),
+                    body=body.get("body", ""),
+                    draft=bool(body.get("draft", False)),
+                    prerelease=bool(body.get("prerelease", False)),
+                    url=f"{fake.url}/repos/{repo}/releases/{rid}",
+                    html_url=f"https://github.com/{repo}/releases/tag/{tag}",
+                    _repo=repo,
+                )
+                fake.state.releases[rid] = release
+                public = self._public_release(release)
+            self._send(201, public, {"Location": public["url"]})
+
+        def update_release(self, repo: str, rid: str, body: dict[str, Any], **_: Any) -> None:
+            invalid = self._release_invalid(body)
+            with fake.lock:
+                release = fake.state.releases.get(int(rid))
+                if release is None or release["_repo"] != repo:
+                    return self._send(404, load("error.404.not-found.json"))
+                if invalid:
+                    return self._send(422, invalid)
+                release.update({k: body[k] for k in ("name", "body", "draft", "prerelease") if k in body})
+                public = self._public_release(release)
+            self._send(200, public)
 
         def graphql(self, body: dict[str, Any], **_: Any) -> None:
             if "viewer" in str(body.get("query", "")):
