@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         stage.add_argument("--image-name", required=True, help="REGISTRY/OWNER/NAME (from trusted context)")
         stage.add_argument("--out", type=Path, required=True, help="folder for image.json and release.json")
     verify_stage, publish_stage = sub.choices["verify"], sub.choices["publish"]
-    verify_stage.add_argument("--sha", help="the commit the workflow ran on (github.sha); must be the tag's")
+    verify_stage.add_argument(
+        "--sha", default="", help="the commit the workflow ran on (github.sha); must be the tag's (empty: not checked)"
+    )
     verify_stage.add_argument("--branch", default="main", help="the branch CI must have passed on (default main)")
     verify_stage.add_argument("--github-output", type=Path, help="append digest= and image= to this file")
     publish_stage.add_argument("--deploy", type=Path, required=True, help="deploy.json of the smoke run by digest")
@@ -77,13 +79,13 @@ def _registry(image_name: str, env: Mapping[str, str]) -> tuple[ImageRef, Regist
 
 def run_verify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     version = Version.parse(args.tag)
-    if args.sha is not None and not SHA_RE.match(args.sha):
+    if args.sha and not SHA_RE.match(args.sha):
         raise InputError(f"--sha {args.sha[:60]!r} is not a 40-character commit sha")
     settings = github_api.Settings.from_env(env)
     gh = github_api.connect(settings)
     repo = github_api.repository(gh, args.repo)
     sha = releases.tag_commit(repo, args.tag)
-    if args.sha is not None and args.sha != sha:
+    if args.sha and args.sha != sha:
         raise VerificationError(f"tag {args.tag} names {sha[:12]}, but this run is for {args.sha[:12]}")
     run = releases.release_run(repo, sha, args.branch)
     with tempfile.TemporaryDirectory(prefix="promote-") as work:

@@ -33,8 +33,8 @@ def load(name: str) -> dict:
     return data
 
 
-CI, CD = load("ci.yml"), load("cd.yml")
-BOTH = {"ci.yml": CI, "cd.yml": CD}
+CI, CD, RELEASE = load("ci.yml"), load("cd.yml"), load("release.yml")
+BOTH = {"ci.yml": CI, "cd.yml": CD, "release.yml": RELEASE}  # every workflow (the name predates release.yml)
 
 
 def steps(workflow: dict):
@@ -53,7 +53,9 @@ class TestLinters:
         done = run_tool(str(BIN / "actionlint"), "-shellcheck", str(BIN / "shellcheck"))
         assert (done.returncode, done.stdout) == (0, ""), done.stdout + done.stderr
 
-    @pytest.mark.parametrize(("name", "event"), [("ci.yml", "push"), ("cd.yml", "workflow_run")])
+    @pytest.mark.parametrize(
+        ("name", "event"), [("ci.yml", "push"), ("cd.yml", "workflow_run"), ("release.yml", "push")]
+    )
     def test_act__reads_the_workflow(self, name, event):
         """act's schema is older than GitHub's (it refuses artifact-metadata, for one): a workflow
         that act cannot read would leave the end-to-end proof silently behind."""
@@ -218,6 +220,9 @@ class TestTriggersAndConditions:
                 if name == "cd.yml":
                     assert "ref" not in step["with"], job_id
                     assert "repository" not in step["with"], job_id
+                if name == "release.yml":  # the reviewed scripts, whatever commit the tag names
+                    assert step["with"]["ref"] == "${{ github.event.repository.default_branch }}", job_id
+                    assert "repository" not in step["with"], job_id
 
     @pytest.mark.parametrize("name", sorted(BOTH))
     def test_jobs__all_have_timeouts(self, name):
@@ -302,6 +307,59 @@ class TestTriggersAndConditions:
         # ... and the PR report reads that same file from the scan artifact (collect prefers it).
         artifact = next(s for s in scan if s.get("with", {}).get("name") == "scan")
         assert artifact["with"]["path"] == "reports/"
+
+
+class TestRelease:
+    def test_triggers__version_tags_and_a_manual_rerun_only(self):
+        assert RELEASE["on"] == {
+            "push": {"tags": ["v*.*.*"]},
+            "workflow_dispatch": {
+                "inputs": {
+                    "tag": {
+                        "description": "An existing tag vX.Y.Z to release (again)",
+                        "required": True,
+                        "type": "string",
+                    }
+                }
+            },
+        }
+        assert RELEASE["concurrency"] == {"group": "${{ github.workflow }}", "cancel-in-progress": False}
+
+    def test_nothing_is_built(self):
+        """Promotion moves tags to the digest CI built; a build here would make another image."""
+        text = (WORKFLOWS / "release.yml").read_text()
+        for builder in ("build-push-action", "setup-buildx", "docker build", "buildx", "imagetools", "docker push"):
+            assert builder not in text, builder
+
+    def test_permissions__verify_reads_publish_writes_contents_and_packages_only(self):
+        jobs = RELEASE["jobs"]
+        assert jobs["verify"]["permissions"] == {
+            "contents": "read",
+            "actions": "read",
+            "packages": "read",
+            "attestations": "read",
+        }
+        assert jobs["publish"]["permissions"] == {"contents": "write", "packages": "write"}
+        assert jobs["publish"]["needs"] == "verify"
+
+    def test_order__verify_provenance_smoke_then_publish(self):
+        runs = [s.get("run", "").split()[:3] for s in RELEASE["jobs"]["verify"]["steps"] if "run" in s]
+        assert runs == [
+            ["python", "-m", "pip"],
+            ["python", "-m", "scripts.promote"],
+            ["gh", "attestation", "verify"],
+            ["python", "-m", "scripts.deploy"],
+        ]
+        gh = next(s for s in RELEASE["jobs"]["verify"]["steps"] if s.get("run", "").startswith("gh "))
+        for flag in (
+            '--signer-workflow "$REPO/.github/workflows/ci.yml"',
+            "--source-ref",
+            "--deny-self-hosted-runners",
+        ):
+            assert flag in gh["run"]
+        last = RELEASE["jobs"]["publish"]["steps"][-1]["run"]
+        assert last.startswith("python -m scripts.promote publish ")
+        assert '--deploy "$RUNNER_TEMP/release/deploy.json"' in last
 
 
 class TestArtifacts:
