@@ -220,6 +220,15 @@ class Image:
 
 
 @dataclass(frozen=True)
+class PackageVersion:
+    """One version of a GHCR container package: a digest and every tag on it."""
+
+    id: int
+    digest: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Artifact:
     name: str
     url: str

@@ -311,6 +311,20 @@ class RegistryClient:
             raise ApiError(f"registry {self.registry}: {digest} is a {media_type[:80]!r}, not an image or index")
         return media_type, raw
 
+    def children(self, ref: ImageRef, digest: str) -> frozenset[str]:
+        """The digests an index names (its platform images and attestation manifests); none for
+        an image manifest or anything else."""
+        media_type, body, _ = self._manifest(ref, digest)
+        if media_type not in INDEX_TYPES:
+            return frozenset()
+        entries = body.get("manifests")
+        if not isinstance(entries, list):
+            raise ApiError(f"registry {self.registry}: index {digest} has no manifests list")
+        named = [m.get("digest") for m in entries if isinstance(m, dict)]
+        if len(named) != len(entries) or not all(isinstance(x, str) and DIGEST_RE.match(x) for x in named):
+            raise ApiError(f"registry {self.registry}: index {digest} names a manifest without a digest")
+        return frozenset(named)
+
     def put_manifest(self, ref: ImageRef, tag: str, media_type: str, raw: bytes) -> str:
         """Point `tag` at these manifest bytes (no rebuild, no re-encoding). The registry must
         answer with the bytes' own digest, or the tag does not name what was verified."""

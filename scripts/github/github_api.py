@@ -152,6 +152,12 @@ def repository(gh: Github, full_name: str) -> Repository:
     return gh.withLazy(True).get_repo(check_repo(full_name))
 
 
+@api_call("reading the repository's owner")
+def owner_is_organization(repo: Repository) -> bool:
+    """Whether the repository belongs to an organization (its packages live under /orgs/)."""
+    return repo.owner.type == "Organization"
+
+
 @api_call("finding the token's own login")
 def own_login(gh: Github) -> str:
     """The login that comments made with this token carry. GET /user answers 403 to the Actions

@@ -14,6 +14,7 @@ import argparse
 import copy
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -233,8 +234,16 @@ class Pipeline:
             "--var", f"REGISTRY={self.registry.address}",
             "--var", f"TEST_BASE_IMAGE={self.base_image}",
         ]  # fmt: skip
+        if event_name == "pull_request":
+            ref = f"refs/pull/{payload['number']}/merge"
+        else:  # a push names its ref; workflow_run and dispatch run on the default branch
+            ref = payload.get("ref", "refs/heads/main")
         env = {
             "GITHUB_RUN_ID": str(run_id),
+            # What GitHub sets and act does not: the attestation names the workflow that built.
+            "GITHUB_WORKFLOW_REF": f"{REPO}/.github/workflows/{workflow}@{ref}",
+            # A hosted runner has the GitHub CLI; here, its stand-in for `gh attestation verify`.
+            "PATH": f"{STANDIN_DIR / 'bin'}:{os.environ['PATH']}",
             "GITHUB_API_URL": self.github.url,
             "E2E_STANDINS": str(STANDIN_DIR),
             "E2E_ARTIFACTS": str(self.artifacts),
@@ -282,6 +291,26 @@ class Pipeline:
         event = "pull_request" if event_name == "pull_request" else event_name
         conclusion = "success" if run.ok else "failure"
         self.github.add_workflow_run(REPO, run.run_id, sha, event=event, conclusion=conclusion, branch=branch)
+        return run
+
+    def tag_event(self, tag: str, sha: str) -> dict:
+        return {
+            "ref": f"refs/tags/{tag}",
+            "ref_type": "tag",
+            "after": sha,
+            "before": "0" * 40,
+            "created": True,
+            "repository": self.repository_payload(),
+            "sender": {"login": ACTOR},
+        }
+
+    def release(self, tag: str, sha: str) -> ActRun:
+        """git tag + push: GitHub knows the tag (an annotated one, as `git tag -a` makes) and
+        runs release.yml on the tagged commit."""
+        git(self.repo, "tag", "-a", tag, "-m", f"Release {tag}", sha)
+        self.github.add_tag(REPO, tag, sha, annotated=True)
+        run = self.act("release.yml", "push", self.tag_event(tag, sha), checkout=sha)
+        self._register_artifacts(run.run_id)
         return run
 
     def _register_pull_files(self, number: int, base: str, sha: str) -> None:

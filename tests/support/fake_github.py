@@ -8,6 +8,7 @@ route. Used in-process by the integration tests and by the end-to-end pipeline (
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import hashlib
@@ -56,6 +57,11 @@ class State:
     tags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (repo, tag) -> git ref object
     tag_objects: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # annotated tags by sha
     releases: dict[int, dict[str, Any]] = field(default_factory=dict)
+    attestations: list[dict[str, Any]] = field(default_factory=list)  # {"repo", "digests", "bundle", "id"}
+    owner_types: dict[str, str] = field(default_factory=dict)  # login -> "Organization" (default "User")
+    package_ids: dict[str, int] = field(default_factory=dict)  # digest -> version id, stable once given
+    package_deletes: list[tuple[str, int]] = field(default_factory=list)  # (package path, version id)
+    pull_commits: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # oldest first
     next_id: int = 1000
     list_barrier: threading.Barrier | None = None
 
@@ -221,6 +227,12 @@ class FakeGitHub:
         with self.lock:
             self.state.tags[(repo, tag)] = obj
 
+    def serve_packages(self, registry: str, username: str, password: str) -> None:
+        """GHCR's Packages API for the container packages in this (real) registry: package
+        OWNER/NAME is the registry's repository owner/name; versions are its tagged manifests
+        and, untagged, what their indexes name; a delete deletes the manifest by digest."""
+        self.packages_registry = (registry, username, password)
+
     def releases_of(self, repo: str) -> list[dict[str, Any]]:
         with self.lock:
             return [copy.deepcopy(r) for r in self.state.releases.values() if r["_repo"] == repo]
@@ -251,6 +263,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)\Z"), "get_pull"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls\Z"), "list_pulls"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)/files\Z"), "list_pull_files"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)/commits\Z"), "list_pull_commits"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/compare/(.+)\Z"), "compare"),
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "list_comments"),
     ("POST", re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments\Z"), "create_comment"),
@@ -265,6 +278,14 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/repos/([^/]+/[^/]+)/releases/tags/(.+)\Z"), "get_release_by_tag"),
     ("POST", re.compile(r"/repos/([^/]+/[^/]+)/releases\Z"), "create_release"),
     ("PATCH", re.compile(r"/repos/([^/]+/[^/]+)/releases/(\d+)\Z"), "update_release"),
+    ("POST", re.compile(r"/repos/([^/]+/[^/]+)/attestations\Z"), "create_attestation"),
+    ("GET", re.compile(r"/repos/([^/]+/[^/]+)/attestations/(sha256:[0-9a-f]{64})\Z"), "list_attestations"),
+    ("GET", re.compile(r"/(orgs|users)/([^/]+)/packages/container/([^/]+)/versions\Z"), "list_package_versions"),
+    (
+        "DELETE",
+        re.compile(r"/(orgs|users)/([^/]+)/packages/container/([^/]+)/versions/(\d+)\Z"),
+        "delete_package_version",
+    ),
     ("POST", re.compile(r"/graphql\Z"), "graphql"),
     ("GET", re.compile(r"/user\Z"), "get_user"),
 ]
@@ -361,6 +382,8 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             data = fake._rewrite(data)
             data.update(name=name, full_name=repo, description="A containerized Python service")
             data["owner"]["login"] = owner
+            with fake.lock:
+                data["owner"]["type"] = fake.state.owner_types.get(owner, "User")
             self._send(200, data)
 
         def get_pull(self, repo: str, number: str, **_: Any) -> None:
@@ -471,6 +494,21 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             with fake.lock:
                 runs = [r for r in fake.state.workflow_runs if keep(r)]
             self._paginate(runs, query, wrap="workflow_runs")
+
+        def list_pull_commits(self, repo: str, number: str, query: dict[str, list[str]], **_: Any) -> None:
+            """The PR's commits, oldest first, at most 250 (GitHub's cap for this endpoint); only
+            the sha of each is filled in beyond the shape."""
+            with fake.lock:
+                pr = fake.state.pulls.get((repo, int(number)))
+                shas = fake.state.pull_commits.get((repo, int(number)))
+            if pr is None:
+                return self._send(404, load("error.404.not-found.json"))
+            shas = shas if shas is not None else [pr["head"]["sha"]]
+            commits = [
+                {"sha": sha, "url": f"{fake.url}/repos/{repo}/commits/{sha}", "commit": {"message": "c"}, "parents": []}
+                for sha in shas[:250]
+            ]
+            self._paginate(commits, query)
 
         def list_pull_files(self, repo: str, number: str, query: dict[str, list[str]], **_: Any) -> None:
             with fake.lock:
@@ -592,6 +630,102 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 release.update({k: body[k] for k in ("name", "body", "draft", "prerelease") if k in body})
                 public = self._public_release(release)
             self._send(200, public)
+
+        def create_attestation(self, repo: str, body: dict[str, Any], **_: Any) -> None:
+            """Stores the bundle under every sha256 subject of its in-toto statement, as GitHub
+            indexes attestations by subject digest; a bundle without one is a 422."""
+            bundle = body.get("bundle")
+            try:
+                payload = bundle["dsseEnvelope"]["payload"]
+                statement = json.loads(base64.b64decode(payload))
+                digests = [f"sha256:{s['digest']['sha256']}" for s in statement["subject"]]
+            except (KeyError, TypeError, ValueError):
+                return self._send(
+                    422, {"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"}
+                )
+            with fake.lock:
+                fake.state.next_id += 1
+                aid = fake.state.next_id
+                fake.state.attestations.append({"repo": repo, "digests": digests, "bundle": bundle, "id": aid})
+            self._send(201, {"id": aid})
+
+        def list_attestations(self, repo: str, digest: str, query: dict[str, list[str]], **_: Any) -> None:
+            with fake.lock:
+                found = [
+                    {"bundle": a["bundle"], "repository_id": 1296269, "bundle_url": None}
+                    for a in fake.state.attestations
+                    if a["repo"].lower() == repo.lower() and digest in a["digests"]
+                ]
+            if not found:
+                return self._send(404, load("error.404.not-found.json"))
+            self._send(200, {"attestations": found})
+
+        def _package(self, kind: str, owner: str, name: str) -> tuple[Any, str] | None:
+            """The registry client and repository behind a package, or None (GitHub's 404) when
+            there is no registry, or the owner is of the other kind (/orgs/ for a user)."""
+            backend = getattr(fake, "packages_registry", None)
+            with fake.lock:
+                owner_type = fake.state.owner_types.get(owner, "User")
+            if backend is None or (kind == "orgs") != (owner_type == "Organization"):
+                return None
+            from scripts.deploy.registry import RegistryClient  # the tests' own copy of the client
+
+            return RegistryClient(*backend), f"{owner}/{unquote(name)}".lower()
+
+        def _versions(self, client: Any, repository: str) -> list[dict[str, Any]]:
+            from scripts.deploy.registry import ImageRef
+            from scripts.errors import ApiError
+
+            ref = ImageRef(client.registry, repository)
+            try:
+                tags = client.tags(ref)
+            except ApiError:
+                tags = []  # no such repository yet: no versions
+            by_digest: dict[str, list[str]] = {}
+            for tag in sorted(tags):
+                by_digest.setdefault(client.digest(ImageRef(client.registry, repository, tag=tag)), []).append(tag)
+            for digest in list(by_digest):
+                for child in sorted(client.children(ref, digest)):
+                    by_digest.setdefault(child, [])
+            with fake.lock:
+                for digest in by_digest:
+                    fake.state.package_ids.setdefault(digest, 40000 + len(fake.state.package_ids))
+                ids = {d: fake.state.package_ids[d] for d in by_digest}
+            owner, name = repository.split("/", 1)
+            versions = []
+            for digest, tags in sorted(by_digest.items(), key=lambda item: -ids[item[0]]):  # newest first
+                item = copy.deepcopy(load("list-package-versions.200.json")[0])
+                text = json.dumps(item).replace("users/octocat", f"users/{owner}").replace("hello_docker", name)
+                item = fake._rewrite(json.loads(text.replace("45763", str(ids[digest]))))
+                item.update(id=ids[digest], name=digest)
+                item["metadata"]["container"]["tags"] = tags
+                versions.append(item)
+            return versions
+
+        def list_package_versions(
+            self, kind: str, owner: str, name: str, query: dict[str, list[str]], **_: Any
+        ) -> None:
+            found = self._package(kind, owner, name)
+            if found is None:
+                return self._send(404, load("error.404.not-found.json"))
+            versions = self._versions(*found)
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = int(query.get("page", ["1"])[0])
+            self._send(200, versions[(page - 1) * per_page : page * per_page])  # no Link header: none documented
+
+        def delete_package_version(self, kind: str, owner: str, name: str, vid: str, **_: Any) -> None:
+            found = self._package(kind, owner, name)
+            with fake.lock:
+                digest = next((d for d, i in fake.state.package_ids.items() if i == int(vid)), None)
+            if found is None or digest is None:
+                return self._send(404, load("error.404.not-found.json"))
+            client, repository = found
+            scope = f"repository:{repository}:delete"
+            client.request("DELETE", f"{repository}/manifests/{digest}", "*/*", scope, ok=(202,))
+            with fake.lock:
+                fake.state.package_deletes.append((repository, int(vid)))
+                del fake.state.package_ids[digest]
+            self._send(204)
 
         def graphql(self, body: dict[str, Any], **_: Any) -> None:
             if "viewer" in str(body.get("query", "")):
