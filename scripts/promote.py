@@ -8,7 +8,7 @@ verify: the tag's commit (through the API; --sha, when given, must agree), the n
 CI run of a push of that commit to the default branch (--branch), its `image` artifact
 (digest-checked), and the registry's sha-<commit> resolved to a digest that must equal CI's
 record, with the revision label naming the commit. Writes OUT/image.json (what scripts.deploy
-smoke-runs) and OUT/release.json; appends digest= and image= to --github-output.
+smoke-runs) and OUT/release.json; appends digest=, image= and sha= to --github-output.
 
 publish: reads OUT/release.json back, refuses unless the smoke deploy succeeded on that digest,
 fetches the manifest's exact bytes by digest and PUTs them under X.Y.Z, X.Y, X and prod (never
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sha", default="", help="the commit the workflow ran on (github.sha); must be the tag's (empty: not checked)"
     )
     verify_stage.add_argument("--branch", default="main", help="the branch CI must have passed on (default main)")
-    verify_stage.add_argument("--github-output", type=Path, help="append digest= and image= to this file")
+    verify_stage.add_argument("--github-output", type=Path, help="append digest=, image= and sha= to this file")
     publish_stage.add_argument("--deploy", type=Path, required=True, help="deploy.json of the smoke run by digest")
     publish_stage.add_argument(
         "--attestation", default=UNSIGNED, help="what the release says of the provenance check (one line)"

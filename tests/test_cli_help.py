@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import annotate, comment, fetch, sarif
+from scripts import annotate, cleanup, comment, fetch, hashed_requirements, promote, sarif
 from scripts.deploy import cli as deploy
 
 HELP = {
@@ -67,6 +67,26 @@ HELP = {
         "--root ROOT the repository root (default: .)",
         "--severity SEVERITY comma-separated severities to upload (default: all)",
         "Trivy's image findings as code-scanning alerts on this repository's own lines",
+    ],
+    cleanup: [
+        "usage: python -m scripts.cleanup",
+        "--repo REPO OWNER/NAME (github.repository)",
+        "--image-name IMAGE_NAME REGISTRY/OWNER/NAME of the package",
+        "--pr PR the closed pull request (pull_request: closed)",
+        "--closed-within-days CLOSED_WITHIN_DAYS every PR closed in the last N days (the weekly sweep)",
+        "--dry-run list what would be deleted; delete nothing",
+        "Remove the images a closed pull request left in GHCR",
+    ],
+    hashed_requirements: [
+        "usage: python -m scripts.hashed_requirements",
+        "files lock files (default: every *.txt beside a *.in)",
+        "Check that every locked requirements file installs only what it pins, by hash.",
+    ],
+    promote: [
+        "usage: python -m scripts.promote",
+        "verify find and verify the image",
+        "publish tag it and publish the release",
+        "Promote a release by digest: the image CI built for the tagged commit gets the version's tags.",
     ],
 }
 
@@ -136,3 +156,36 @@ def test_deploy_defaults__timeout_60_expect_5_args_2_3():
 def test_comment_defaults():
     args = comment.build_parser().parse_args(["--repo", "o/r", "--deploy", "d"])
     assert (args.head_sha, args.deploy_source, args.section, args.dry_run, args.pr) == ("", "cd", None, False, None)
+
+
+@pytest.mark.parametrize(
+    ("stage", "phrases"),
+    [
+        (
+            "verify",
+            [
+                "usage: python -m scripts.promote verify",
+                "--tag TAG the git tag vX.Y.Z being released",
+                "--image-name IMAGE_NAME REGISTRY/OWNER/NAME (from trusted context)",
+                "--sha SHA the commit the workflow ran on (github.sha); must be the tag's (empty: not checked)",
+                "--branch BRANCH the branch CI must have passed on (default main)",
+                "--github-output GITHUB_OUTPUT append digest=, image= and sha= to this file",
+            ],
+        ),
+        (
+            "publish",
+            [
+                "usage: python -m scripts.promote publish",
+                "--deploy DEPLOY deploy.json of the smoke run by digest",
+                "--attestation ATTESTATION what the release says of the provenance check (one line)",
+                "--dry-run print the plan and the body; change nothing",
+            ],
+        ),
+    ],
+)
+def test_help__promotes_stages(stage, phrases, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit, match=r"^0$"):
+        promote.main([stage, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert [p for p in phrases if p not in shown] == []

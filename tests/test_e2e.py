@@ -5,6 +5,7 @@ runs, merge commits of a base that moved, forks, branch names with # @ ü). Slow
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -88,7 +89,14 @@ class TestPushToMain:
     def test_push__every_job_runs_and_main_is_tagged(self, pipeline, main_push):
         ci, sha = main_push
         assert ci.ok, explain(ci)
-        for job in ("Python versions", "Lint (ruff, non-blocking)", "Image", "Image scan (Trivy)", "PR report"):
+        for job in (
+            "Python versions",
+            "Lint (ruff, non-blocking)",
+            "pre-commit hooks",
+            "Image",
+            "Image scan (Trivy)",
+            "PR report",
+        ):
             assert any(name.startswith(f"CI/{job}") for name in ci.jobs), job
         assert sum(1 for name in ci.jobs if name.startswith("CI/Tests (Python")) == 3
         assert not ran(ci, "Smoke run"), "the smoke run in CI is for forks' images only"
@@ -400,3 +408,32 @@ class TestFork:
         assert "## ✅ Deploy: success" in parts["cd"]
         assert "Reported by the fork's own CI run" in parts["cd"]
         assert pipeline.comments(7) == [victim_before]
+
+
+class TestCleanupOfAClosedPullRequest:
+    """Last: it closes PR #7, which the earlier scenarios use."""
+
+    def test_close__the_prs_tags_are_gone_main_and_releases_still_pull(self, pipeline, main_push, pull_request):
+        head = pipeline.github.state.pulls[(REPO, 7)]["head"]["sha"]  # a later scenario pushed again
+        commits = git(pipeline.repo, "rev-list", f"{git(pipeline.repo, 'merge-base', 'main', head)}..{head}").split()
+        before = pipeline.registry_tags()
+        pr_digests = {before[f"sha-{c}"] for c in commits if f"sha-{c}" in before}
+        pr_tags = {tag for tag, digest in before.items() if digest in pr_digests}
+        assert {f"sha-{c}" for c in commits} <= pr_tags
+        assert any(tag.startswith("branch-feature-faster-sums-") for tag in pr_tags), pr_tags
+        run = pipeline.close_pr(7, head, "feature/faster-sums")
+        assert run.ok, explain(run)
+        after = pipeline.registry_tags()
+        assert after == {tag: digest for tag, digest in before.items() if tag not in pr_tags}
+        assert {"latest", "branch-main"} <= set(after)
+        for tag in ("latest", *(t for t in ("prod", "1.2.0") if t in after)):
+            pulled = subprocess.run(
+                ["docker", "pull", f"{pipeline.registry.address}/{REPO.lower()}:{tag}"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "DOCKER_CONFIG": str(pipeline.docker_config)},
+                check=False,
+                timeout=300,
+            )
+            assert pulled.returncode == 0, pulled.stderr
+            assert after[tag] in pulled.stdout

@@ -33,8 +33,9 @@ def load(name: str) -> dict:
     return data
 
 
-CI, CD, RELEASE = load("ci.yml"), load("cd.yml"), load("release.yml")
-BOTH = {"ci.yml": CI, "cd.yml": CD, "release.yml": RELEASE}  # every workflow (the name predates release.yml)
+CI, CD, RELEASE, CLEANUP = load("ci.yml"), load("cd.yml"), load("release.yml"), load("cleanup.yml")
+# Every workflow (the name predates release.yml and cleanup.yml).
+BOTH = {"ci.yml": CI, "cd.yml": CD, "release.yml": RELEASE, "cleanup.yml": CLEANUP}
 
 
 def steps(workflow: dict):
@@ -54,7 +55,8 @@ class TestLinters:
         assert (done.returncode, done.stdout) == (0, ""), done.stdout + done.stderr
 
     @pytest.mark.parametrize(
-        ("name", "event"), [("ci.yml", "push"), ("cd.yml", "workflow_run"), ("release.yml", "push")]
+        ("name", "event"),
+        [("ci.yml", "push"), ("cd.yml", "workflow_run"), ("release.yml", "push"), ("cleanup.yml", "pull_request")],
     )
     def test_act__reads_the_workflow(self, name, event):
         """act's schema is older than GitHub's (it refuses artifact-metadata, for one): a workflow
@@ -220,7 +222,7 @@ class TestTriggersAndConditions:
                 if name == "cd.yml":
                     assert "ref" not in step["with"], job_id
                     assert "repository" not in step["with"], job_id
-                if name == "release.yml":  # the reviewed scripts, whatever commit the tag names
+                if name in ("release.yml", "cleanup.yml"):  # the reviewed scripts, whatever the event names
                     assert step["with"]["ref"] == "${{ github.event.repository.default_branch }}", job_id
                     assert "repository" not in step["with"], job_id
 
@@ -360,6 +362,77 @@ class TestRelease:
         last = RELEASE["jobs"]["publish"]["steps"][-1]["run"]
         assert last.startswith("python -m scripts.promote publish ")
         assert '--deploy "$RUNNER_TEMP/release/deploy.json"' in last
+
+
+class TestCleanup:
+    def test_triggers__a_closed_pr_a_weekly_sweep_and_by_hand(self):
+        assert CLEANUP["on"] == {
+            "pull_request": {"types": ["closed"]},
+            "schedule": [{"cron": "23 4 * * 1"}],
+            "workflow_dispatch": None,
+        }
+        assert CLEANUP["concurrency"] == {"group": "${{ github.workflow }}", "cancel-in-progress": False}
+
+    def test_job__never_for_a_forks_pr_and_only_packages_written(self):
+        job = CLEANUP["jobs"]["cleanup"]
+        assert job["if"] == (
+            "github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository"
+        )
+        assert job["permissions"] == {"contents": "read", "pull-requests": "read", "packages": "write"}
+        assert job["environment"] == "package-cleanup"  # the only place PACKAGES_TOKEN may live
+
+    def test_steps__the_pr_by_number_else_the_sweep(self):
+        steps_ = [s for s in CLEANUP["jobs"]["cleanup"]["steps"] if "scripts.cleanup" in s.get("run", "")]
+        assert [(s["if"], s["run"].split(" --")[-1]) for s in steps_] == [
+            ("github.event_name == 'pull_request'", 'pr "$PR"'),
+            ("github.event_name != 'pull_request'", "closed-within-days 8"),
+        ]
+        assert steps_[0]["env"]["PR"] == "${{ github.event.pull_request.number }}"
+
+
+class TestHooks:
+    """.pre-commit-config.yaml: every hook from PyPI at the version the dev lock pins, and CI's
+    hooks job runs exactly it (ruff check aside: the lint job's non-blocking report)."""
+
+    CONFIG = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+
+    def locked(self) -> dict[str, str]:
+        """name -> version in requirements-dev.txt, for the newest Pythons where a marker splits it."""
+        found = {}
+        for line in (ROOT / "requirements-dev.txt").read_text().splitlines():
+            match = re.match(r"([a-z0-9._-]+)(?:\[[a-z,]+\])?==([^ ;]+)( ; python_full_version < )?", line)
+            if match and not match.group(3):
+                found[match.group(1)] = match.group(2)
+        return found
+
+    def test_hooks__the_checks_the_issue_names(self):
+        [repo] = self.CONFIG["repos"]
+        assert repo["repo"] == "local"
+        assert [h["id"] for h in repo["hooks"]] == [
+            "ruff-check",
+            "ruff-format",
+            "zizmor",
+            "actionlint",
+            "hadolint",
+            "shellcheck",
+            "hashed-requirements",
+        ]
+
+    def test_hooks__pypi_packages_at_the_dev_locks_versions(self):
+        locked = self.locked()
+        for hook in self.CONFIG["repos"][0]["hooks"]:
+            assert hook["language"] == "python", hook["id"]
+            for requirement in hook.get("additional_dependencies", []):
+                name, version = requirement.split("==")
+                assert locked[name] == version, f"{hook['id']}: {requirement}, the dev lock has {locked[name]}"
+
+    def test_ci__runs_the_same_hooks(self):
+        job = CI["jobs"]["hooks"]
+        runs = [s for s in job["steps"] if "run" in s]
+        assert runs[0]["run"] == "python -m pip install --require-hashes --no-deps -r .ci/pre-commit-requirements.txt"
+        assert runs[1]["run"] == "pre-commit run --all-files --show-diff-on-failure"
+        assert runs[1]["env"] == {"SKIP": "ruff-check"}
+        assert job["permissions"] == {"contents": "read"}
 
 
 class TestArtifacts:

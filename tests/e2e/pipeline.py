@@ -85,6 +85,7 @@ class Pipeline:
         self.github.default_base = "main"  # the repository here branches from main, not the example's master
         (workdir / "registry").mkdir(parents=True, exist_ok=True)
         self.registry: Registry = start_registry(workdir / "registry", username=ACTOR, password=TOKEN)
+        self.github.serve_packages(self.registry.address, ACTOR, TOKEN)  # GHCR's Packages API for it
         self.base_image = docker.base_image()
         self.artifacts = workdir / "artifacts"
         self.docker_config = workdir / "docker-config"
@@ -312,6 +313,19 @@ class Pipeline:
         run = self.act("release.yml", "push", self.tag_event(tag, sha), checkout=sha)
         self._register_artifacts(run.run_id)
         return run
+
+    def close_pr(self, number: int, sha: str, branch: str) -> ActRun:
+        """The PR is closed without merging: GitHub marks it closed, knows its commits, and runs
+        cleanup.yml for the pull_request `closed` event."""
+        pr = self.github.state.pulls[(REPO, number)]
+        pr["state"] = "closed"
+        merge_base = git(self.repo, "merge-base", "main", sha)
+        commits = git(self.repo, "rev-list", "--reverse", f"{merge_base}..{sha}").split()
+        self.github.state.pull_commits[(REPO, number)] = commits
+        payload = self.pr_event(number, sha, branch)
+        payload["action"] = "closed"
+        payload["pull_request"].update(state="closed", merged=False)
+        return self.act("cleanup.yml", "pull_request", payload, checkout="main")
 
     def _register_pull_files(self, number: int, base: str, sha: str) -> None:
         """What GitHub answers for the PR: its merge base with the base branch (compare) and its
