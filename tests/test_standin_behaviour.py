@@ -499,3 +499,123 @@ class TestUploadSarif:
         closed = before - after
         assert [rule for rule, _ in closed] == [fixed["VulnerabilityID"]]
         assert after == before - closed
+
+
+class TestAttestAndGhAttestationVerify:
+    """attest-build-provenance stores its (unsigned) statement through the attestations API as the
+    action does; the gh stand-in verifies it as `gh attestation verify` would, failing on every
+    mismatch the real CLI fails on, and says it could not check the signature."""
+
+    DIGEST = "sha256:" + "c" * 64
+    GH = STANDINS / "bin" / "gh"
+
+    @pytest.fixture
+    def api(self):
+        server = FakeGitHub().start()
+        yield server
+        server.stop()
+
+    def attest(self, gh, api, **extra) -> tuple[int, str, dict[str, str]]:
+        gh.env |= {
+            "GITHUB_API_URL": api.url,
+            "GITHUB_WORKFLOW_REF": "octo-org/sample-app/.github/workflows/ci.yml@refs/heads/main",
+            "GITHUB_EVENT_NAME": "push",
+            **extra,
+        }
+        return gh.run(
+            "actions/attest-build-provenance",
+            subject_name="ghcr.io/octo-org/sample-app",
+            subject_digest=self.DIGEST,
+            github_token=api.state.token,
+        )
+
+    def verify(self, api, *args: str, token: str | None = "x") -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ["PATH"], "GITHUB_API_URL": api.url}
+        if token is not None:
+            env["GH_TOKEN"] = api.state.token if token == "x" else token
+        return subprocess.run(
+            [sys.executable, str(self.GH), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def standard(self, digest: str | None = None) -> list[str]:
+        return [
+            "attestation",
+            "verify",
+            f"oci://ghcr.io/octo-org/sample-app@{digest or self.DIGEST}",
+            "--repo",
+            "octo-org/sample-app",
+            "--signer-workflow",
+            "octo-org/sample-app/.github/workflows/ci.yml",
+            "--source-ref",
+            "refs/heads/main",
+            "--deny-self-hosted-runners",
+        ]
+
+    def test_attest__stored_under_the_subject_digest(self, gh, api):
+        code, log, outputs = self.attest(gh, api)
+        assert code == 0, log
+        [stored] = api.state.attestations
+        assert (stored["repo"], stored["digests"]) == ("octo-org/sample-app", [self.DIGEST])
+        assert outputs["attestation-id"] == str(stored["id"])
+
+    def test_attest__a_repository_that_cannot_store_them_fails_like_github(self, gh, api):
+        code, log, _ = self.attest(gh, api, E2E_NO_ATTESTATIONS="1")
+        assert code == 1
+        assert (
+            "::error::Failed to persist attestation: Feature not available for user-owned private repositories." in log
+        )
+        assert api.state.attestations == []
+
+    def test_gh__verifies_what_ci_attested_and_says_it_is_unsigned(self, gh, api):
+        self.attest(gh, api)
+        done = self.verify(api, *self.standard())
+        assert done.returncode == 0, done.stderr
+        assert (
+            done.stdout
+            == "✓ Verification succeeded! (stand-in: the statement is unsigned; Sigstore is not checked offline)\n"
+        )
+
+    def test_gh__no_attestation_for_the_digest(self, gh, api):
+        self.attest(gh, api)
+        done = self.verify(api, *self.standard("sha256:" + "d" * 64))
+        assert done.returncode == 1
+        assert "✗ Loading attestations from GitHub API failed" in done.stderr
+
+    @pytest.mark.parametrize(
+        ("flag", "value", "failed"),
+        [
+            ("--signer-workflow", "octo-org/sample-app/.github/workflows/release.yml", "signer workflow"),
+            ("--source-ref", "refs/heads/feature", "source ref"),
+        ],
+    )
+    def test_gh__a_mismatch_fails(self, gh, api, flag, value, failed):
+        self.attest(gh, api)
+        args = self.standard()
+        args[args.index(flag) + 1] = value
+        done = self.verify(api, *args)
+        assert done.returncode == 1
+        assert f"{failed} did not match" in done.stderr
+
+    def test_gh__built_from_another_ref_fails_source_ref(self, gh, api):
+        self.attest(gh, api, GITHUB_WORKFLOW_REF="octo-org/sample-app/.github/workflows/ci.yml@refs/pull/7/merge")
+        done = self.verify(api, *self.standard())
+        assert done.returncode == 1
+        assert "source ref did not match" in done.stderr
+
+    def test_gh__without_a_token_like_gh_in_actions(self, api):
+        done = self.verify(api, *self.standard(), token=None)
+        assert done.returncode == 4
+        assert done.stderr.startswith(
+            "gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable."
+        )
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["release", "create", "v1"],
+            ["attestation", "verify", "oci://ghcr.io/octo-org/sample-app:latest", "--repo", "octo-org/sample-app"],
+            ["attestation", "verify", "oci://ghcr.io/octo-org/sample-app@sha256:" + "c" * 64],
+        ],
+    )
+    def test_gh__anything_else_fails(self, api, args):
+        assert self.verify(api, *args).returncode == 1
