@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import docker
+from tests.support.fake_github import FakeGitHub
 from tests.support.registry import BearerFront, Registry, start_registry
 
 
@@ -43,6 +44,34 @@ def built_image(base_image, image_tag, tmp_path_factory) -> str:
     context = docker.copy_context(tmp_path_factory.mktemp("context"))
     docker.build(context, image_tag, LABEL_ARGS, base=base_image)
     return image_tag
+
+
+@pytest.fixture(scope="session")
+def image_for_commit(base_image, tmp_path_factory) -> Iterator:
+    """build(sha) -> a local image of the repository's Dockerfile whose revision label is sha (built
+    once per sha per session, removed at the end): another commit's build, for release and
+    clean-up tests that need two digests."""
+    built: dict[str, str] = {}
+
+    def build(sha: str) -> str:
+        if sha not in built:
+            tag = f"sample-app-test:{sha[:12]}-{uuid.uuid4().hex[:6]}"
+            context = docker.copy_context(tmp_path_factory.mktemp("commit"))
+            docker.build(context, tag, {**LABEL_ARGS, "REVISION": sha}, base=base_image)
+            built[sha] = tag
+        return built[sha]
+
+    yield build
+    for tag in built.values():
+        docker.remove(tag)
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    """A local GitHub REST API with nothing in it yet."""
+    server = FakeGitHub().start()
+    yield server
+    server.stop()
 
 
 LABEL_ARGS = {

@@ -11,23 +11,16 @@ import pytest
 
 from scripts import cleanup
 from scripts.deploy.registry import ImageRef, RegistryClient
-from tests.conftest import LABEL_ARGS
-from tests.support import docker
-from tests.support.fake_github import FakeGitHub
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry]
 
 C1, C2, MAIN = "1" * 40, "2" * 40, "9" * 40
 
 
-@pytest.fixture(scope="module")
-def main_image(base_image, tmp_path_factory):
+@pytest.fixture
+def main_image(image_for_commit):
     """A second image (another commit's build), standing for what main and a release name."""
-    tag = f"sample-app-test:main-{uuid.uuid4().hex[:8]}"
-    context = docker.copy_context(tmp_path_factory.mktemp("main"))
-    docker.build(context, tag, {**LABEL_ARGS, "REVISION": MAIN}, base=base_image)
-    yield tag
-    docker.remove(tag)
+    return image_for_commit(MAIN)
 
 
 @pytest.fixture
@@ -36,11 +29,9 @@ def repo_name():
 
 
 @pytest.fixture
-def fake(registry):
-    server = FakeGitHub().start()
-    server.serve_packages(registry.address, registry.username, registry.password)
-    yield server
-    server.stop()
+def fake(fake_github, registry):
+    fake_github.serve_packages(registry.address, registry.username, registry.password)
+    return fake_github
 
 
 @pytest.fixture

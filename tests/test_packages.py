@@ -9,16 +9,14 @@ from scripts.errors import ApiError, InputError
 from scripts.github import github_api, packages
 from scripts.github.packages import PackagesClient
 from scripts.model import PackageVersion
-from tests.support.fake_github import FakeGitHub, load
+from tests.support.fake_github import load
 
 VERSIONS = r"/packages/container/[^/]+/versions\Z"
 
 
 @pytest.fixture
-def fake():
-    server = FakeGitHub().start()
-    yield server
-    server.stop()
+def fake(fake_github):
+    return fake_github
 
 
 @pytest.fixture

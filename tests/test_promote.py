@@ -14,8 +14,6 @@ import pytest
 from scripts import promote
 from scripts.deploy.registry import ImageRef, RegistryClient
 from tests.conftest import LABEL_ARGS
-from tests.support import docker
-from tests.support.fake_github import FakeGitHub
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry]
 
@@ -24,14 +22,10 @@ REV = LABEL_ARGS["REVISION"]
 OLDER = "f" * 40  # the commit of a second image, released after as v1.1.9
 
 
-@pytest.fixture(scope="module")
-def older_image(base_image, tmp_path_factory):
+@pytest.fixture
+def older_image(image_for_commit):
     """The same Dockerfile built for another commit (its revision label says so)."""
-    tag = f"sample-app-test:older-{uuid.uuid4().hex[:8]}"
-    context = docker.copy_context(tmp_path_factory.mktemp("older"))
-    docker.build(context, tag, {**LABEL_ARGS, "REVISION": OLDER}, base=base_image)
-    yield tag
-    docker.remove(tag)
+    return image_for_commit(OLDER)
 
 
 @pytest.fixture
@@ -51,10 +45,8 @@ def image_zip(name: str, digest: str, sha: str) -> bytes:
 
 
 @pytest.fixture
-def fake():
-    server = FakeGitHub().start()
-    yield server
-    server.stop()
+def fake(fake_github):
+    return fake_github
 
 
 def ci_run(fake, run_id: int, sha: str, name: str, digest: str, **kw) -> None:
@@ -79,6 +71,12 @@ def run(stage: str, release_repo, out, env, tag: str = "v1.2.0", *extra: str) ->
     return promote.main(
         [stage, "--repo", REPO, "--tag", tag, "--image-name", release_repo["name"], "--out", str(out), *extra], env
     )
+
+
+def verified(release_repo, out, env, digest: str | None = None, status: str = "success", tag: str = "v1.2.0"):
+    """promote verify, then the smoke deploy's record (status, on digest): what publish reads."""
+    assert run("verify", release_repo, out, env, tag) == 0
+    return deploy_json(out / "deploy.json", digest or release_repo["digest"], status)
 
 
 def tag_digests(registry, repository: str) -> dict[str, str]:
@@ -190,8 +188,7 @@ class TestRefusals:
         fake.add_tag(REPO, "v1.2.0", REV)
         ci_run(fake, 11, REV, release_repo["name"], release_repo["digest"])
         out = tmp_path / "r"
-        assert run("verify", release_repo, out, env) == 0
-        deploy_json(out / "deploy.json", digest or release_repo["digest"], status)
+        verified(release_repo, out, env, digest, status)
         assert run("publish", release_repo, out, env, "v1.2.0", "--deploy", str(out / "deploy.json")) == 5
         assert "nothing is tagged" in capsys.readouterr().err
         assert set(tag_digests(registry, release_repo["repository"])) == {f"sha-{REV}"}
@@ -204,8 +201,7 @@ class TestRefusals:
         fake.add_tag(REPO, "v1.2.0", REV)
         ci_run(fake, 11, REV, release_repo["name"], release_repo["digest"])
         out = tmp_path / "r"
-        assert run("verify", release_repo, out, env) == 0
-        deploy_json(out / "deploy.json", release_repo["digest"])
+        verified(release_repo, out, env)
         assert run("publish", release_repo, out, env, "v1.2.0", "--deploy", str(out / "deploy.json")) == 5
         assert f"tag 1.2.0 already names {other}; a release tag is never moved" in capsys.readouterr().err
         assert tag_digests(registry, release_repo["repository"]) == {
@@ -217,8 +213,7 @@ class TestRefusals:
         fake.add_tag(REPO, "v1.2.0", REV)
         ci_run(fake, 11, REV, release_repo["name"], release_repo["digest"])
         out = tmp_path / "r"
-        assert run("verify", release_repo, out, env) == 0
-        deploy_json(out / "deploy.json", release_repo["digest"])
+        verified(release_repo, out, env)
         assert run("publish", release_repo, out, env, "v2.0.0", "--deploy", str(out / "deploy.json")) == 5
         assert "is for v1.2.0 of" in capsys.readouterr().err
         assert set(tag_digests(registry, release_repo["repository"])) == {f"sha-{REV}"}
@@ -227,8 +222,7 @@ class TestRefusals:
         fake.add_tag(REPO, "v1.2.0", REV)
         ci_run(fake, 11, REV, release_repo["name"], release_repo["digest"])
         out = tmp_path / "r"
-        assert run("verify", release_repo, out, env) == 0
-        deploy_json(out / "deploy.json", release_repo["digest"])
+        verified(release_repo, out, env)
         capsys.readouterr()
         assert run("publish", release_repo, out, env, "v1.2.0", "--deploy", str(out / "deploy.json"), "--dry-run") == 0
         printed = capsys.readouterr().out

@@ -8,7 +8,6 @@ import pytest
 
 from scripts.errors import ApiError, ScriptError
 from scripts.github import github_api, releases
-from tests.support.fake_github import FakeGitHub
 
 REPO = "octo-org/sample-app"
 SHA = "d" * 40
@@ -16,10 +15,8 @@ OTHER = "e" * 40
 
 
 @pytest.fixture
-def fake():
-    server = FakeGitHub().start()
-    yield server
-    server.stop()
+def fake(fake_github):
+    return fake_github
 
 
 @pytest.fixture
