@@ -4,6 +4,7 @@ in one line with nothing written outside the folder."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -629,3 +630,93 @@ class TestUnzip:
         path.write_bytes(bytes(data))
         with pytest.raises(InputError, match=r"^artifact 'x': entry 'a.txt': corrupt \("):
             unzip.extract(path, tmp_path / "out", "artifact 'x'")
+
+
+class TestUnzipExactly:
+    """The end record read from the tail, at the edges of its window, and every message's name
+    cut to 200 characters: oracles written out."""
+
+    LONG = "d" * 230  # a valid name (at most 255 a part) longer than what messages show
+
+    @pytest.fixture
+    def zip64(self) -> bytes:
+        """65,536 entries: the end record says 0xFFFF and zip64's records hold the count."""
+        return _zip64()
+
+    def write(self, tmp_path: Path, data: bytes) -> Path:
+        path = tmp_path / "a.zip"
+        path.write_bytes(data)
+        return path
+
+    def test_zip64_behind_the_longest_comment__the_window_reaches_its_locator(self, tmp_path, zip64):
+        """The locator sits exactly 65,535 + 22 + 20 bytes before the end: the first byte read."""
+        data = zip64[:-2] + (65_535).to_bytes(2, "little") + b"c" * 65_535
+        assert unzip.declared_entries(self.write(tmp_path, data)) == 65_536
+
+    def test_zip64_record_not_where_the_locator_points__the_end_records_count(self, tmp_path, zip64):
+        data = bytearray(zip64)
+        locator = data.rindex(b"PK\x06\x07")
+        data[locator + 8 : locator + 16] = (0).to_bytes(8, "little")  # points at a local header
+        assert unzip.declared_entries(self.write(tmp_path, bytes(data))) == 0xFFFF
+
+    def test_zip64_records_only_when_the_end_record_says_0xffff(self, tmp_path, zip64):
+        data = bytearray(zip64)
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 8 : end + 12] = (3).to_bytes(2, "little") * 2
+        assert unzip.declared_entries(self.write(tmp_path, bytes(data))) == 3
+
+    def test_an_end_record_cut_short__none(self, tmp_path):
+        assert unzip.declared_entries(self.write(tmp_path, b"junk" + b"PK\x05\x06" + bytes(5))) is None
+
+    def test_an_end_record_declaring_too_many__refused_before_the_directory_is_read(self, tmp_path):
+        data = bytearray(raw_zip([(f"e{i}", b"\x03\x00", 0, 0) for i in range(3)]))
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 8 : end + 12] = (20_000).to_bytes(2, "little") * 2
+        with pytest.raises(InputError, match=r"^artifact 'x': more than 10,000 entries \(20,000\)$"):
+            unzip.extract(self.write(tmp_path, bytes(data)), tmp_path / "out", "artifact 'x'")
+
+    def test_long_names__cut_to_200_in_every_message(self, tmp_path):
+        shown = repr(self.LONG[:200])
+        cases = [
+            ({self.LONG: "1", self.LONG.upper(): "2"}, f"entry {self.LONG.upper()[:200]!r}: appears twice"),
+            (
+                {self.LONG: "a file", f"{self.LONG}/b": "under it"},
+                f"entry {(self.LONG + '/b')[:200]!r}: cannot be written (File exists)",
+            ),
+        ]
+        for entries, problem in cases:
+            with pytest.raises(InputError) as caught:
+                unzip.extract(self.write(tmp_path, make_zip(entries)), tmp_path / "out", "artifact 'x'")
+            assert str(caught.value) == f"artifact 'x': {problem}"
+        with pytest.raises(InputError) as caught:
+            unzip.extract(
+                self.write(tmp_path, make_zip({self.LONG: "y" * 50})),
+                tmp_path / "out",
+                "artifact 'x'",
+                unzip.Limits(file_bytes=10),
+            )
+        assert str(caught.value) == f"artifact 'x': entry {shown}: inflates past 10 bytes"
+
+    def test_long_name_already_there__cut_to_200(self, tmp_path):
+        """A file of that name already in the folder is never overwritten."""
+        dest = tmp_path / "out"
+        (dest / "d").mkdir(parents=True)
+        (dest / "d" / self.LONG).write_text("mine")
+        archive = zipfile.ZipFile(self.write(tmp_path, make_zip({f"d/{self.LONG}": "1"})))
+        with pytest.raises(InputError) as caught:
+            unzip._unpack(archive, dest, "artifact 'x'", unzip.Limits())
+        name = repr(("d/" + self.LONG)[:200])
+        assert str(caught.value) == f"artifact 'x': entry {name}: a file of that name is already there"
+        assert (dest / "d" / self.LONG).read_text() == "mine"
+
+    def test_corrupt_long_name__cut_to_200(self, tmp_path):
+        data = bytearray(make_zip({self.LONG: "hello world " * 100}))
+        at = data.index(b"PK\x03\x04") + 30 + len(self.LONG) + 5
+        data[at] ^= 0xFF
+        with pytest.raises(InputError, match=rf"^artifact 'x': entry {re.escape(repr(self.LONG[:200]))}: corrupt \("):
+            unzip.extract(self.write(tmp_path, bytes(data)), tmp_path / "out", "artifact 'x'")
+
+
+@functools.cache
+def _zip64() -> bytes:
+    return raw_zip([(f"e{i}", b"\x03\x00", 0, 0) for i in range(65_536)])

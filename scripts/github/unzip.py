@@ -69,6 +69,11 @@ def _describe_kind(info: zipfile.ZipInfo) -> str:
     return names.get(kind, f"an entry of unknown type {kind:o}")
 
 
+def _shown(name: str) -> str:
+    """An entry's name as every message shows it: quoted, at most 200 characters of it."""
+    return repr(name[:200])
+
+
 def declared_entries(path: Path) -> int | None:
     """The entry count the end-of-central-directory record declares (zip64 too), read from the
     file's tail before zipfile builds an object per entry; None when no record is found."""
@@ -98,7 +103,7 @@ def _plan(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[tuple[zi
     plan = []
     seen: set[str] = set()
     for info in infos:
-        shown = repr(info.filename[:200])
+        shown = _shown(info.filename)
         path = entry_path(info.filename)
         if path is None:
             raise InputError(
@@ -152,7 +157,7 @@ def _unpack(archive: zipfile.ZipFile, dest: Path, label: str, limits: Limits) ->
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a file where a folder must go
-            raise InputError(f"{label}: entry {info.filename[:200]!r}: cannot be written ({exc.strerror})") from None
+            raise InputError(f"{label}: entry {_shown(info.filename)}: cannot be written ({exc.strerror})") from None
         try:
             with archive.open(info) as source, target.open("xb") as out:
                 while chunk := source.read(_CHUNK):
@@ -160,17 +165,17 @@ def _unpack(archive: zipfile.ZipFile, dest: Path, label: str, limits: Limits) ->
                     total += len(chunk)
                     if size > limits.file_bytes:
                         raise InputError(
-                            f"{label}: entry {info.filename[:200]!r}: inflates past {limits.file_bytes:,} bytes"
+                            f"{label}: entry {_shown(info.filename)}: inflates past {limits.file_bytes:,} bytes"
                         )
                     if total > limits.total_bytes:
                         raise InputError(f"{label}: inflates past {limits.total_bytes:,} bytes in all")
                     out.write(chunk)
         except FileExistsError:
-            raise InputError(f"{label}: entry {info.filename[:200]!r}: a file of that name is already there") from None
+            raise InputError(f"{label}: entry {_shown(info.filename)}: a file of that name is already there") from None
         except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError, zlib.error) as exc:
-            raise InputError(f"{label}: entry {info.filename[:200]!r}: corrupt ({str(exc)[:100]})") from None
+            raise InputError(f"{label}: entry {_shown(info.filename)}: corrupt ({str(exc)[:100]})") from None
         except OSError as exc:  # a name the file system refuses
-            raise InputError(f"{label}: entry {info.filename[:200]!r}: cannot be written ({exc.strerror})") from None
+            raise InputError(f"{label}: entry {_shown(info.filename)}: cannot be written ({exc.strerror})") from None
         written.append(path)
     return written
 
