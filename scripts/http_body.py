@@ -1,4 +1,5 @@
-"""Reading an HTTP body from a server we do not trust to stop: bounded in bytes and in time.
+"""Reading an HTTP body from a server we do not trust to stop: bounded in bytes and in time, and a
+body that stalls past the read timeout or is cut off is one ApiError, never a traceback.
 
 The registry and GitHub's artifact storage both answer with bodies whose size only they know;
 a Content-Length over the cap is refused before reading, and the bytes are counted as they
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import requests
+import urllib3
 
 from scripts.errors import ApiError
 
@@ -25,7 +27,15 @@ def chunks(response: requests.Response, cap: int, deadline: float, where: str) -
     if declared.isdigit() and len(declared) < 20 and int(declared) > cap:
         raise ApiError(f"{where}: body of {int(declared):,} bytes is over the {cap:,}-byte limit")
     size = 0
-    while chunk := response.raw.read1(_CHUNK, decode_content=True):
+    while True:
+        # Reading the raw stream, a read timeout or a connection cut mid-body surfaces as urllib3's
+        # error, which requests would have wrapped had it read the body itself.
+        try:
+            chunk = response.raw.read1(_CHUNK, decode_content=True)
+        except urllib3.exceptions.HTTPError as exc:
+            raise ApiError(f"{where}: the body stopped arriving ({type(exc).__name__})") from None
+        if not chunk:
+            return
         size += len(chunk)
         if size > cap:
             raise ApiError(f"{where}: body is over the {cap:,}-byte limit")

@@ -9,11 +9,12 @@ import pytest
 
 from scripts import untrusted
 from scripts.deploy import container
-from scripts.errors import InputError
+from scripts.errors import ApiError, InputError
 from scripts.github import github_api
 from scripts.parse import safexml
 from scripts.report import markdown as md
 from scripts.report import sticky
+from tests.support.stalling import StallingServer
 
 
 class TestClientSettings:
@@ -147,3 +148,48 @@ class TestBoundsAtExactlyTheCap:
         with pytest.raises(InputError, match="cannot read") as caught:
             untrusted.check_size(blocker / "under-a-file.json", 10)
         assert str(caught.value) == f"{blocker / 'under-a-file.json'}: cannot read (Not a directory)"
+
+
+class TestBodiesThatNeverFinish:
+    """A 200 whose body stalls past the read timeout, or whose connection is cut mid-body: one
+    ApiError naming what was being read, on every path that streams a body; never a traceback."""
+
+    @pytest.fixture(params=["stall", "cut"])
+    def server(self, request):
+        server = StallingServer(request.param)
+        yield server
+        server.stop()
+
+    def reason(self, server) -> str:
+        return "ReadTimeoutError" if server.mode == "stall" else "ProtocolError"
+
+    def test_artifact_download(self, server, tmp_path):
+        from scripts.github import github_api
+
+        settings = github_api.Settings(token="t", api_url=server.url, timeout=0.5)
+        artifact = github_api.RunArtifact(id=1, name="n" * 150, size=100, expired=False, digest="")
+        with pytest.raises(ApiError) as caught:
+            github_api.download_artifact(settings, "o/r", artifact, tmp_path / "a.zip", max_bytes=1000)
+        assert str(caught.value) == (
+            f"downloading artifact {'n' * 100!r}: the body stopped arriving ({self.reason(server)})"
+        )
+
+    def test_registry_call(self, server):
+        from scripts.deploy.registry import ImageRef, RegistryClient
+
+        client = RegistryClient(server.address, timeout=0.5, retries=0)
+        with pytest.raises(ApiError) as caught:
+            client.resolve(ImageRef.parse(f"{server.address}/o/r@sha256:{'a' * 64}"))
+        assert str(caught.value) == (
+            f"registry {server.address}: GET http://{server.address}/v2/o/r/manifests/sha256:{'a' * 64}:"
+            f" the body stopped arriving ({self.reason(server)})"
+        )
+
+    def test_packages_listing(self, server):
+        from scripts.github import github_api
+        from scripts.github.packages import PackagesClient
+
+        settings = github_api.Settings(token="t", api_url=server.url, timeout=0.5, backoff=0)
+        with pytest.raises(ApiError) as caught:
+            PackagesClient(settings, "octocat", "app", organization=False).versions()
+        assert str(caught.value) == f"package octocat/app: GET: the body stopped arriving ({self.reason(server)})"

@@ -257,6 +257,13 @@ class TestFetch:
             (404, {"message": "Not Found"}, {}, "GitHub answered 404: Not Found"),
             (500, ["not", "an", "object"], {}, "GitHub answered 500: Internal Server Error"),
             (451, {"message": "m" * 300}, {}, "GitHub answered 451: " + "m" * 200),
+            (
+                404,
+                {"message": "Not Found"},
+                {"X-Accepted-GitHub-Permissions": "actions=read"},
+                "GitHub answered 404: Not Found (the token needs actions=read)",  # a private repo's 404
+            ),
+            (410, {"message": "Gone"}, {"X-Accepted-GitHub-Permissions": "actions=read"}, "GitHub answered 410: Gone"),
         ],
     )
     def test_download_refused__one_line_naming_the_artifact(

@@ -141,3 +141,24 @@ class TestDescribe:
     def test_repo_name__checked_and_shown_cut(self):
         with pytest.raises(ScriptError, match=r"^--repo: 'x{80}' is not OWNER/NAME$"):
             github_api.check_repo("x" * 100)
+
+
+class TestDescribeExactly:
+    def test_404_naming_the_permission__said(self):
+        exc = GithubException(404, {"message": "Not Found"}, {"X-Accepted-GitHub-Permissions": "pull_requests=read"})
+        assert describe(exc) == "GitHub API answered 404: Not Found (the token needs pull_requests=read)"
+
+    def test_long_messages__cut_to_200(self):
+        exc = GithubException(403, {"message": "m" * 300}, {"X-Accepted-GitHub-Permissions": "contents=write"})
+        assert describe(exc) == f"GitHub API answered 403: {'m' * 200} (the token needs contents=write)"
+        assert describe(ValueError("v" * 300)) == f"GitHub API call failed: ValueError: {'v' * 200}"
+
+    def test_retry_error__its_reason_or_itself(self):
+        class Wrapped:
+            reason = "too many 502 error responses"
+
+        assert describe(requests.exceptions.RetryError(Wrapped())) == (
+            "GitHub API kept failing after retries (too many 502 error responses)"
+        )
+        assert describe(requests.exceptions.RetryError("plain")) == "GitHub API kept failing after retries (plain)"
+        assert describe(requests.exceptions.RetryError()) == "GitHub API kept failing after retries ()"

@@ -67,7 +67,7 @@ def configure(dest: Path, modules: list[str], suite: str) -> None:
             "\n[tool.mutmut]\n"
             'source_paths = ["scripts"]\n'
             f"only_mutate = [{only}]\n"
-            'also_copy = ["sample_app/", "Dockerfile", ".dockerignore", ".ci/", ".github/", "requirements-dev.txt", "requirements-test.txt"]\n'
+            'also_copy = ["sample_app/", "Dockerfile", ".dockerignore", ".ci/", ".github/", ".pre-commit-config.yaml", "requirements-dev.in", "requirements-dev.txt", "requirements-test.in", "requirements-test.txt"]\n'
             f"pytest_add_cli_args = [{args}]\n"
             'pytest_add_cli_args_test_selection = ["tests/"]\n'
         )
