@@ -142,6 +142,18 @@ class TestBoundsAtExactlyTheCap:
         with pytest.raises(InputError, match="more than 1,000,000 JSON objects and arrays"):
             untrusted.loads(raw, "x.json")
 
+    def test_loads__exactly_at_the_container_and_item_limits_is_accepted(self, monkeypatch):
+        """As many brackets and commas as the limits allow pass; one more of either does not
+        (limits lowered to 5 and 8 here, so the test stays quick)."""
+        monkeypatch.setattr(untrusted, "MAX_JSON_CONTAINERS", 5)
+        monkeypatch.setattr(untrusted, "MAX_JSON_ITEMS", 8)
+        assert untrusted.loads(b"[[],[],[],[]]", "x.json") == [[], [], [], []]  # 5 brackets
+        with pytest.raises(InputError, match=r"^x\.json: more than 5 JSON objects and arrays$"):
+            untrusted.loads(b"[[],[],[],[],{}]", "x.json")
+        assert untrusted.loads(b"[0,0,0,0,0,0,0,0,0]", "x.json") == [0] * 9  # 8 commas
+        with pytest.raises(InputError, match=r"^x\.json: more than 8 JSON items$"):
+            untrusted.loads(b"[0,0,0,0,0,0,0,0,0,0]", "x.json")
+
     def test_check_size__unreadable_path_one_line(self, tmp_path):
         blocker = tmp_path / "file"
         blocker.write_text("x")

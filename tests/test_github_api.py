@@ -162,3 +162,30 @@ class TestDescribeExactly:
         )
         assert describe(requests.exceptions.RetryError("plain")) == "GitHub API kept failing after retries (plain)"
         assert describe(requests.exceptions.RetryError()) == "GitHub API kept failing after retries ()"
+
+
+class TestNeededPermissionsExactly:
+    def test_all_of_and_alternatives__spaces_dropped(self):
+        headers = {"X-Accepted-GitHub-Permissions": "contents=read, pull_requests=write; actions=read"}
+        assert github_api.needed_permissions(headers) == "contents=read,pull_requests=write or actions=read"
+
+    def test_no_headers__nothing_said(self):
+        assert github_api.needed_permissions(None) == ""
+        assert github_api.needed_permissions({}) == ""
+        assert describe(GithubException(403, {"message": "Forbidden"}, None)) == "GitHub API answered 403: Forbidden"
+
+    def test_long_lists__cut_to_200(self):
+        value = "; ".join(f"scope{chr(97 + i % 26)}=read" for i in range(40))
+        said = github_api.needed_permissions({"x-accepted-github-permissions": value})
+        assert len(said) == 200
+        assert said == " or ".join(f"scope{chr(97 + i % 26)}=read" for i in range(40))[:200]
+
+    def test_urls_lose_only_trailing_slashes(self):
+        settings = Settings.from_env(
+            {
+                "GITHUB_TOKEN": "t",
+                "GITHUB_API_URL": "https://ghe.example/X/",
+                "GITHUB_SERVER_URL": "https://ghe.example/X//",
+            }
+        )
+        assert (settings.api_url, settings.server_url) == ("https://ghe.example/X", "https://ghe.example/X")
