@@ -180,7 +180,7 @@ class TestBodiesThatNeverFinish:
 
         settings = github_api.Settings(token="t", api_url=server.url, timeout=0.5)
         artifact = github_api.RunArtifact(id=1, name="n" * 150, size=100, expired=False, digest="")
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(ApiError, match="the body stopped arriving") as caught:
             github_api.download_artifact(settings, "o/r", artifact, tmp_path / "a.zip", max_bytes=1000)
         assert str(caught.value) == (
             f"downloading artifact {'n' * 100!r}: the body stopped arriving ({self.reason(server)})"
@@ -190,7 +190,7 @@ class TestBodiesThatNeverFinish:
         from scripts.deploy.registry import ImageRef, RegistryClient
 
         client = RegistryClient(server.address, timeout=0.5, retries=0)
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(ApiError, match="the body stopped arriving") as caught:
             client.resolve(ImageRef.parse(f"{server.address}/o/r@sha256:{'a' * 64}"))
         assert str(caught.value) == (
             f"registry {server.address}: GET http://{server.address}/v2/o/r/manifests/sha256:{'a' * 64}:"
@@ -202,6 +202,6 @@ class TestBodiesThatNeverFinish:
         from scripts.github.packages import PackagesClient
 
         settings = github_api.Settings(token="t", api_url=server.url, timeout=0.5, backoff=0)
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(ApiError, match="the body stopped arriving") as caught:
             PackagesClient(settings, "octocat", "app", organization=False).versions()
         assert str(caught.value) == f"package octocat/app: GET: the body stopped arriving ({self.reason(server)})"
