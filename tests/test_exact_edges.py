@@ -205,3 +205,12 @@ class TestBodiesThatNeverFinish:
         with pytest.raises(ApiError, match="the body stopped arriving") as caught:
             PackagesClient(settings, "octocat", "app", organization=False).versions()
         assert str(caught.value) == f"package octocat/app: GET: the body stopped arriving ({self.reason(server)})"
+
+
+class TestFitAtTheSmallestBudgets:
+    def test_budget_of_exactly_the_note__the_note_alone(self):
+        note = sticky.CUT_NOTE
+        assert sticky.fit("x" * 100, sticky.size(note)) == note
+
+    def test_budget_under_the_note__nothing(self):
+        assert sticky.fit("x" * 100, sticky.size(sticky.CUT_NOTE) - 1) == ""
