@@ -286,6 +286,19 @@ class TestAnswers:
             RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "repository:o/r:pull")
         assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
 
+    def test_token_answer__capped_at_64_kib(self, server):
+        """A token service that answers more than a token ever is (64 KiB) is cut off, not read."""
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        body = json.dumps({"token": "t" * 70_000}).encode()
+        server.routes["/token"] = (200, {}, body)
+        with pytest.raises(ApiError, match="over the 65,536-byte limit") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "repository:o/r:pull")
+        assert str(caught.value) == (
+            f"registry {server.address}: GET http://{server.address}/token: body of {len(body):,} bytes"
+            " is over the 65,536-byte limit"
+        )
+
     def test_token_scope__the_one_the_challenge_names(self, server):
         challenge = f'Bearer realm="http://{server.address}/token",service="reg",scope="repository:o/r:pull,push"'
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
