@@ -692,10 +692,10 @@ class TestUnzipExactly:
             ),
         ]
         for entries, problem in cases:
-            with pytest.raises(InputError, match="^artifact 'x': ") as caught:
+            with pytest.raises(InputError, match=r"^artifact 'x': ") as caught:
                 unzip.extract(self.write(tmp_path, make_zip(entries)), tmp_path / "out", "artifact 'x'")
             assert str(caught.value) == f"artifact 'x': {problem}"
-        with pytest.raises(InputError, match="^artifact 'x': ") as caught:
+        with pytest.raises(InputError, match=r"^artifact 'x': ") as caught:
             unzip.extract(
                 self.write(tmp_path, make_zip({self.LONG: "y" * 50})),
                 tmp_path / "out",
@@ -710,7 +710,7 @@ class TestUnzipExactly:
         (dest / "d").mkdir(parents=True)
         (dest / "d" / self.LONG).write_text("mine")
         archive = zipfile.ZipFile(self.write(tmp_path, make_zip({f"d/{self.LONG}": "1"})))
-        with pytest.raises(InputError, match="^artifact 'x': ") as caught:
+        with pytest.raises(InputError, match=r"^artifact 'x': ") as caught:
             unzip._unpack(archive, dest, "artifact 'x'", unzip.Limits())
         name = repr(("d/" + self.LONG)[:200])
         assert str(caught.value) == f"artifact 'x': entry {name}: a file of that name is already there"
