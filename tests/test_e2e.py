@@ -126,51 +126,6 @@ class TestPushToMain:
         assert pipeline.github.state.comments == {}
 
 
-class TestRelease:
-    def test_tags__v1_2_0_then_v1_1_9_then_a_commit_whose_ci_failed(self, pipeline, main_push):
-        """#14's bar: tag v1.2.0 -> 1.2.0, 1.2, 1 and prod name the digest CI built for that
-        commit (nothing is built); v1.1.9 on an older commit afterwards moves 1.1 only; a tag on
-        a commit whose CI failed is refused and moves nothing."""
-        older_ci, older = main_push
-        assert older_ci.ok, explain(older_ci)
-        newer = pipeline.commit("main", "Release candidate")
-        ci = pipeline.ci("push", pipeline.push_event(newer), newer)
-        assert ci.ok, explain(ci)
-        built = pipeline.registry_tags()
-        newer_digest, older_digest = built[f"sha-{newer}"], built[f"sha-{older}"]
-        assert newer_digest != older_digest
-
-        first = pipeline.release("v1.2.0", newer)
-        assert first.ok, explain(first)
-        assert "docker build" not in first.log
-        assert "Verification succeeded" in first.log  # the gh stand-in read CI's attestation
-        tags = pipeline.registry_tags()
-        assert {t: tags[t] for t in ("1.2.0", "1.2", "1", "prod")} == dict.fromkeys(
-            ("1.2.0", "1.2", "1", "prod"), newer_digest
-        )
-        [release] = pipeline.github.releases_of(REPO)
-        assert release["tag_name"] == "v1.2.0"
-        assert f"docker pull {pipeline.registry.address}/{REPO.lower()}@{newer_digest}" in release["body"]
-        assert "## ✅ Deploy: success" in release["body"]
-
-        second = pipeline.release("v1.1.9", older)
-        assert second.ok, explain(second)
-        tags = pipeline.registry_tags()
-        assert (tags["1.1.9"], tags["1.1"]) == (older_digest, older_digest)
-        assert (tags["1.2.0"], tags["1"], tags["prod"]) == (newer_digest, newer_digest, newer_digest)
-
-        broken = pipeline.commit("main", "A commit whose CI failed")
-        pipeline.github.add_workflow_run(REPO, 99_001, broken, event="push", branch="main", conclusion="failure")
-        third = pipeline.release("v1.3.0", broken)
-        assert not third.ok
-        assert "CI on main did not succeed (run 99001 ended failure); nothing is released" in third.log
-        assert not any("Tag the digest" in name for name in third.jobs), third.jobs
-        tags = pipeline.registry_tags()
-        assert "1.3.0" not in tags
-        assert tags["prod"] == newer_digest
-        assert [r["tag_name"] for r in pipeline.github.releases_of(REPO)] == ["v1.2.0", "v1.1.9"]
-
-
 class TestPullRequest:
     def test_pr__one_comment_with_ci_and_cd_sections(self, pipeline, pull_request):
         ci, cd, sha = pull_request
@@ -408,6 +363,54 @@ class TestFork:
         assert "## ✅ Deploy: success" in parts["cd"]
         assert "Reported by the fork's own CI run" in parts["cd"]
         assert pipeline.comments(7) == [victim_before]
+
+
+class TestRelease:
+    """After the pull-request scenarios: its commits on main (one whose CI failed) must not become
+    the merge base those scenarios compare with."""
+
+    def test_tags__v1_2_0_then_v1_1_9_then_a_commit_whose_ci_failed(self, pipeline, main_push):
+        """#14's bar: tag v1.2.0 -> 1.2.0, 1.2, 1 and prod name the digest CI built for that
+        commit (nothing is built); v1.1.9 on an older commit afterwards moves 1.1 only; a tag on
+        a commit whose CI failed is refused and moves nothing."""
+        older_ci, older = main_push
+        assert older_ci.ok, explain(older_ci)
+        newer = pipeline.commit("main", "Release candidate")
+        ci = pipeline.ci("push", pipeline.push_event(newer), newer)
+        assert ci.ok, explain(ci)
+        built = pipeline.registry_tags()
+        newer_digest, older_digest = built[f"sha-{newer}"], built[f"sha-{older}"]
+        assert newer_digest != older_digest
+
+        first = pipeline.release("v1.2.0", newer)
+        assert first.ok, explain(first)
+        assert "docker build" not in first.log
+        assert "Verification succeeded" in first.log  # the gh stand-in read CI's attestation
+        tags = pipeline.registry_tags()
+        assert {t: tags[t] for t in ("1.2.0", "1.2", "1", "prod")} == dict.fromkeys(
+            ("1.2.0", "1.2", "1", "prod"), newer_digest
+        )
+        [release] = pipeline.github.releases_of(REPO)
+        assert release["tag_name"] == "v1.2.0"
+        assert f"docker pull {pipeline.registry.address}/{REPO.lower()}@{newer_digest}" in release["body"]
+        assert "## ✅ Deploy: success" in release["body"]
+
+        second = pipeline.release("v1.1.9", older)
+        assert second.ok, explain(second)
+        tags = pipeline.registry_tags()
+        assert (tags["1.1.9"], tags["1.1"]) == (older_digest, older_digest)
+        assert (tags["1.2.0"], tags["1"], tags["prod"]) == (newer_digest, newer_digest, newer_digest)
+
+        broken = pipeline.commit("main", "A commit whose CI failed")
+        pipeline.github.add_workflow_run(REPO, 99_001, broken, event="push", branch="main", conclusion="failure")
+        third = pipeline.release("v1.3.0", broken)
+        assert not third.ok
+        assert "CI on main did not succeed (run 99001 ended failure); nothing is released" in third.log
+        assert not any("Tag the digest" in name for name in third.jobs), third.jobs
+        tags = pipeline.registry_tags()
+        assert "1.3.0" not in tags
+        assert tags["prod"] == newer_digest
+        assert [r["tag_name"] for r in pipeline.github.releases_of(REPO)] == ["v1.2.0", "v1.1.9"]
 
 
 class TestCleanupOfAClosedPullRequest:
