@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     organization = github_api.owner_is_organization(repo)
     packages = PackagesClient(replace(settings, token=token), owner, package, organization=organization)
     versions = packages.versions()
-    registry = RegistryClient(image.registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
+    registry = RegistryClient.from_env(image.registry, env)
     children, complete = _children(registry, image, versions)
     plan = plan_cleanup(versions, pr_tags=pr_tags, children=children, children_complete=complete)
     _report(plan, args.dry_run)

@@ -74,7 +74,7 @@ def _registry(image_name: str, env: Mapping[str, str]) -> tuple[ImageRef, Regist
     ref = ImageRef.parse(image_name)
     if ref.tag or ref.digest:
         raise InputError(f"--image-name {image_name[:100]!r}: a name without tag or digest")
-    return ref, RegistryClient(ref.registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
+    return ref, RegistryClient.from_env(ref.registry, env)
 
 
 def run_verify(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -94,7 +94,7 @@ def _from_registry(args: argparse.Namespace, recorded: Image, env: Mapping[str, 
     if args.image_name and recorded.name != args.image_name.lower():
         raise VerificationError(f"CI's record names {recorded.name}, not {args.image_name.lower()}")
     ref = ImageRef.parse(args.ref or f"{recorded.name}:sha-{args.head_sha}")
-    client = RegistryClient(ref.registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
+    client = RegistryClient.from_env(ref.registry, env)
     resolved = client.resolve(ref)
     verify(recorded, resolved.digest, resolved.labels, args.head_sha)
     pinned = ref.with_digest(resolved.digest)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -149,6 +150,12 @@ class RegistryClient:
         self.backoff = backoff
         self.auth_header: dict[str, str] = {}  # Bearer token, once a challenge asked for one
         self.basic = False  # Basic credentials, once a challenge asked for them
+
+    @classmethod
+    def from_env(cls, registry: str, env: Mapping[str, str]) -> RegistryClient:
+        """A client with the credentials REGISTRY_USERNAME / REGISTRY_PASSWORD give (anonymous
+        when unset): how every command that talks to the registry gets them."""
+        return cls(registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
 
     # ---- transport --------------------------------------------------------------------------
     def _send(
