@@ -16,7 +16,7 @@ from scripts.deploy import cli as deploy
 from scripts.deploy.container import HARDENING
 from tests.support.fake_docker import FakeDocker
 from tests.support.oci_server import Server, image
-from tests.test_archive import CONFIG, classic, oci, sha
+from tests.test_archive import CONFIG, classic, make_tar, oci, sha
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 OTHER = "f" * 40
@@ -520,3 +520,87 @@ class TestCredentialsAndRecord:
         text = out.read_text(encoding="utf-8")
         assert text.startswith('{\n "status": "refused",\n "reason": ')
         assert text.endswith("\n}\n")
+
+
+class TestExactly:
+    """What deploy.json says, to the character, and the limits it keeps, as literals."""
+
+    @pytest.fixture
+    def ready(self, tmp_path, registry, docker):
+        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+        return record(registry, digest)
+
+    def test_transfer_timeout__fifteen_minutes(self):
+        assert deploy.TRANSFER_TIMEOUT == 900
+
+    def test_pull_hanging__bounded_by_the_transfer_timeout(self, tmp_path, docker, ready, monkeypatch):
+        monkeypatch.setattr(deploy, "TRANSFER_TIMEOUT", 0.3)
+        docker.set(sleeps={"pull": 5})
+        status, result = run_deploy(tmp_path, ready)
+        assert (status, result["status"], result["reason"]) == (6, "failure", "docker pull did not finish within 0.3 s")
+        assert "create" not in docker.commands()
+
+    def test_load_hanging__bounded_by_the_transfer_timeout(self, tmp_path, docker, monkeypatch):
+        monkeypatch.setattr(deploy, "TRANSFER_TIMEOUT", 0.3)
+        config_id = f"sha256:{sha(CONFIG)}"
+        docker.set(ids={"img:tag": config_id}, sleeps={"load": 5})
+        data = {"name": "ghcr.io/octo-org/sample-app", "digest": config_id, "head_sha": HEAD, "pushed": False}
+        status, result = run_deploy(tmp_path, data, "--archive", str(classic(tmp_path)))
+        assert (status, result["status"], result["reason"]) == (6, "failure", "docker load did not finish within 0.3 s")
+
+    def test_archive_without_tags__its_image_asked_for_by_digest(self, tmp_path, docker):
+        """`docker save IMAGE_ID` writes no RepoTags: the loaded image is found by the digest."""
+        config_id = f"sha256:{sha(CONFIG)}"
+        manifest = json.dumps([{"Config": f"{sha(CONFIG)}.json", "RepoTags": None, "Layers": []}]).encode()
+        path = make_tar(tmp_path / "untagged.tar", {"manifest.json": manifest, f"{sha(CONFIG)}.json": CONFIG})
+        docker.set(ids={config_id: config_id})
+        data = {"name": "ghcr.io/octo-org/sample-app", "digest": config_id, "head_sha": HEAD, "pushed": False}
+        status, result = run_deploy(tmp_path, data, "--archive", str(path))
+        assert (status, result["status"]) == (0, "success"), result
+        assert docker.calls[1] == ["image", "inspect", "--format", "{{.Id}}", config_id]
+
+    def test_malformed_head_sha__cut_to_60_characters(self, tmp_path, docker):
+        status, result = run_deploy(tmp_path, {}, head="x" * 100)
+        assert (status, result["reason"]) == (
+            5,
+            "refused to run: --head-sha 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"
+            " is not a 40-character commit sha",
+        )
+
+    def test_command__the_create_line_as_run(self, tmp_path, docker, ready):
+        _, result = run_deploy(tmp_path, ready)
+        assert result["command"] == "docker " + " ".join(create_call(docker))
+        assert result["command"].startswith("docker create --name ")
+
+    def test_only_stdout_cut__said_once(self, tmp_path, docker, ready):
+        docker.set(run={"stdout": "o" * 4001, "exit": 1})
+        _, result = run_deploy(tmp_path, ready)
+        assert result["reason"] == "exited with status 1 (printed 4,001 bytes; the last 4,000 are kept)"
+        image = f"{ready['name']}@{ready['digest']}"
+        assert (result["image"], result["digest"], result["exit_code"]) == (image, ready["digest"], 1)
+
+    def test_unexpected_error__its_message_cut_to_300(self, tmp_path, docker, monkeypatch):
+        def broken(*_args, **_kwargs):
+            raise ValueError("y" * 400)
+
+        monkeypatch.setattr(deploy, "read_image", broken)
+        _, result = run_deploy(tmp_path, {})
+        assert result["reason"] == "internal error: ValueError: " + "y" * 300
+
+    def test_without_env__the_process_environment_is_read(self, tmp_path, docker, ready, monkeypatch):
+        monkeypatch.setenv("REGISTRY_USERNAME", "u")
+        monkeypatch.setenv("REGISTRY_PASSWORD", "from-the-environment")
+        image_json = tmp_path / "image.json"
+        image_json.write_text(json.dumps(ready))
+        argv = ["--image-json", str(image_json), "--head-sha", HEAD, "--image-name", ready["name"]]
+        assert deploy.main(argv) == 0
+        assert docker.login["stdin"] == "from-the-environment"
+
+    @pytest.mark.parametrize(
+        "env", [{"REGISTRY_USERNAME": "u"}, {"REGISTRY_PASSWORD": "p"}], ids=["user-only", "password-only"]
+    )
+    def test_half_a_credential__no_docker_login(self, tmp_path, docker, ready, env):
+        status, _ = run_deploy(tmp_path, ready, "--image-name", ready["name"], env=env)
+        assert status == 0
+        assert "login" not in docker.commands()
+        assert docker.commands()[0] == "pull"

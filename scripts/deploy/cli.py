@@ -38,6 +38,8 @@ from scripts.report.collect import read_image
 from scripts.workflow_commands import commands_stopped
 
 OUTPUT_KEPT = 4000  # characters of each stream kept in deploy.json
+# A pull or load of the image: slow registries and big layers, but never an hour-long hang.
+TRANSFER_TIMEOUT = 900
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 class _DockerLogin:
     """docker login into a throw-away config directory, so that no credential outlives the run."""
 
-    def __init__(self, registry: str, env: Mapping[str, str]) -> None:
-        self.registry = registry
-        self.user, self.password = env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", "")
+    def __init__(self, client: RegistryClient) -> None:
+        self.registry = client.registry
+        self.user, self.password = client.credentials or ("", "")
         self.tmp: tempfile.TemporaryDirectory | None = None
         self.env: dict[str, str] | None = None
 
@@ -99,8 +101,8 @@ def _from_registry(args: argparse.Namespace, recorded: Image, env: Mapping[str, 
     verify(recorded, resolved.digest, resolved.labels, args.head_sha)
     pinned = ref.with_digest(resolved.digest)
     if not args.dry_run:
-        with _DockerLogin(ref.registry, env) as docker_env:
-            container.docker("pull", "--quiet", pinned, timeout=900, env=docker_env)
+        with _DockerLogin(client) as docker_env:
+            container.docker("pull", "--quiet", pinned, timeout=TRANSFER_TIMEOUT, env=docker_env)
     return pinned, resolved.digest
 
 
@@ -117,7 +119,7 @@ def _from_archive(args: argparse.Namespace, recorded: Image) -> tuple[str, str]:
     verify(recorded, recorded.digest, archive.labels, args.head_sha)
     if args.dry_run:
         return recorded.digest, recorded.digest
-    container.docker("load", "--input", str(args.archive), timeout=900)
+    container.docker("load", "--input", str(args.archive), timeout=TRANSFER_TIMEOUT)
     reference = archive.tags[0] if archive.tags else recorded.digest
     image_id = container.docker("image", "inspect", "--format", "{{.Id}}", reference).stdout.strip()
     if image_id not in archive.digests:
@@ -127,17 +129,17 @@ def _from_archive(args: argparse.Namespace, recorded: Image) -> tuple[str, str]:
 
 def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
     """The whole smoke deploy; every failure is a Deploy with a status and a one-line reason."""
-    image = digest = ""
     if not SHA_RE.match(args.head_sha):
         return Deploy("refused", f"refused to run: --head-sha {args.head_sha[:60]!r} is not a 40-character commit sha")
+    # Until both are known, deploy.json carries "" for image and digest (Deploy's defaults).
     try:
         recorded = read_image(args.image_json)
         image, digest = _from_archive(args, recorded) if args.archive else _from_registry(args, recorded, env)
     except (VerificationError, InputError) as exc:
         # A record that does not parse is as untrustworthy as one that does not match.
-        return Deploy("refused", f"refused to run: {exc}", image=image, digest=digest)
+        return Deploy("refused", f"refused to run: {exc}")
     except ScriptError as exc:
-        return Deploy("failure", str(exc), image=image, digest=digest)
+        return Deploy("failure", str(exc))
     if args.dry_run:
         return Deploy("skipped", f"dry run: verified {image}; would run it with {' '.join(args.args)}", image, digest)
     try:
@@ -157,7 +159,7 @@ def deploy(args: argparse.Namespace, env: Mapping[str, str]) -> Deploy:
     }
     cut = ""
     if result.stdout_bytes > len(stdout):
-        cut += f" (printed {result.stdout_bytes:,} bytes; the last {len(stdout):,} are kept)"
+        cut = f" (printed {result.stdout_bytes:,} bytes; the last {len(stdout):,} are kept)"
     if result.stderr_bytes > len(stderr):
         cut += f" (stderr: {result.stderr_bytes:,} bytes; the last {len(stderr):,} are kept)"
     if result.timed_out:

@@ -3,6 +3,7 @@ suite on machines without an engine. Installed as an executable called `docker` 
 every call (argv, one JSON line each) and answers from a JSON state file:
 
     {"pulls": {"ref": true}, "run": {"stdout": "5\\n", "stderr": "", "exit": 0, "sleep": 0},
+     "sleeps": {"pull": 5},
      "load": "Loaded image ID: sha256:...", "ids": {"ref": "sha256:..."}, "fail": {"create": "msg"},
      "inspect": "3"}
 
@@ -25,6 +26,7 @@ with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
     log.write(json.dumps(sys.argv[1:]) + "\\n")
 args = sys.argv[1:]
 command = args[0] if args else ""
+time.sleep(state.get("sleeps", {{}}).get(command, 0))  # a slow pull or load, say
 if command in state.get("fail", {{}}):
     print(state["fail"][command], file=sys.stderr)
     sys.exit(1)
