@@ -56,9 +56,7 @@ def docker(
 ) -> subprocess.CompletedProcess[str]:
     """The docker CLI; DeployError with docker's last line of stderr when it fails."""
     try:
-        done = subprocess.run(
-            ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False, env=env, input=stdin
-        )
+        done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, env=env, input=stdin)
     except FileNotFoundError:
         raise DeployError("docker is not installed") from None
     except subprocess.TimeoutExpired:

@@ -8,7 +8,10 @@ mutmut (pinned in requirements-dev.txt) writes each mutant (an operator flipped,
 changed, a call dropped, a string altered) into a copy of the project and runs the tests that
 cover the mutated function. A mutant is caught when a test fails or times out, survives when all
 pass. This prints the score per module, the total, and every survivor as a diff, so that each can
-be judged: a missing test, or a change that cannot be observed (equivalent). Like the other
+be judged: a missing test, or a change that cannot be observed (equivalent). A few kinds of
+equivalent mutant are recognised by rule (`equivalent()`: a header name's case where requests'
+headers ignore it, a codec name's case, check=None for check=False, ...; each rule has tests of
+what it must not accept): the score is printed with them counted and without, and each is named. Like the other
 benchmarks it prints figures and asserts nothing; it is not part of .ci/run (minutes, not seconds).
 """
 
@@ -45,6 +48,64 @@ MARKERS = {
     "full": "not e2e and not static",
 }
 CAUGHT = {"killed", "timeout", "segfault", "suspicious"}
+
+
+# Mutants that cannot change what the program does, judged by rule rather than by hand so that
+# the judgement is repeatable: each rule names the one-line change it accepts and why it is
+# equivalent. A survivor that no rule accepts counts against the score and is printed in full.
+HTTP_HEADERS = re.compile(r"headers(\.get\(|\[)\Z")
+
+
+def _changed(old: str, new: str) -> tuple[str, str, str, str]:
+    """(prefix, old middle, new middle, suffix): the one stretch where the two lines differ."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return old[:start], old[start : len(old) - end], new[start : len(new) - end], old[len(old) - end :]
+
+
+def _literal(line: str, start: int, end: int) -> tuple[int, int] | None:
+    """The double-quoted literal around line[start:end] as (index of its opening quote, of its
+    closing quote), or None when the stretch is not inside one literal."""
+    opening = line.rfind('"', 0, start)
+    closing = line.find('"', end)
+    if opening < 0 or closing < 0 or '"' in line[opening + 1 : closing] or line.count('"', 0, opening) % 2:
+        return None
+    return opening, closing
+
+
+def equivalent(old: str, new: str) -> str | None:
+    """Why the mutation of line `old` into `new` cannot be observed, or None."""
+    old, new = old.strip(), new.strip()
+    prefix, _, _, suffix = _changed(old, new)
+    around = _literal(old, len(prefix), len(old) - len(suffix))
+    if around:
+        opening, closing = around
+        literal, mutated = old[opening + 1 : closing], new[opening + 1 : closing + len(new) - len(old)]
+        if literal.lower() == mutated.lower() and HTTP_HEADERS.search(old[:opening]):
+            return "header name case: requests' headers are a case-insensitive dict"
+        if literal.lower() == mutated.lower() == "utf-8":
+            return "codec name case: codec lookup ignores case"
+    if "check=False" in old and new == old.replace("check=False", "check=None"):
+        return "check=None for check=False: both falsy where check is only tested for truth"
+    if '.decode("utf-8", ' in old and new == old.replace('.decode("utf-8", ', ".decode("):
+        return "the codec argument dropped: bytes.decode defaults to UTF-8"
+    first_piece = '.split(" ", 1)[0]'
+    if first_piece in old and new in {old.replace(first_piece, x) for x in ('.split(" ", 2)[0]', '.split(" ", )[0]')}:
+        return "maxsplit changed where only the first piece is used"
+    return None
+
+
+def judge(diff: str) -> str | None:
+    """The rule that finds a one-line mutant (as `mutmut show` prints it) equivalent, if any."""
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    if len(removed) == len(added) == 1:
+        return equivalent(removed[0], added[0])
+    return None
 
 
 def copy_project(dest: Path) -> None:
@@ -119,9 +180,18 @@ def main(argv: list[str] | None = None) -> int:
         score = 100.0 * total["caught"] / total["counted"] if total["counted"] else 100.0
         print(f"  {'total':18} {score:5.1f} %  {total['caught']}/{total['counted']}")
         survivors = [name for name, (_, status) in sorted(results.items()) if status not in CAUGHT | {"skipped"}]
-        print(f"\nsurvivors ({len(survivors)}):")
+        diffs = {name: mutmut(work, "show", name).rstrip() for name in survivors}
+        judged = {name: why for name, diff in diffs.items() if (why := judge(diff))}
+        counted = total["counted"] - len(judged)
+        score = 100.0 * total["caught"] / counted if counted else 100.0
+        print(f"  {'without the':18} {score:5.1f} %  {total['caught']}/{counted}: {len(judged)} equivalent by rule")
+        print(f"\nequivalent by rule ({len(judged)}):")
+        for name, why in judged.items():
+            print(f"  {name}: {why}")
+        print(f"\nsurvivors ({len(survivors) - len(judged)}):")
         for name in survivors:
-            print(mutmut(work, "show", name).rstrip() + "\n")
+            if name not in judged:
+                print(diffs[name] + "\n")
     finally:
         if keep:
             print(f"work folder: {work}", file=sys.stderr)
