@@ -261,6 +261,37 @@ class TestAnswers:
             RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
         assert str(caught.value) == f"registry {server.address}: 401 with an unknown challenge {challenge[:60]!r}"
 
+    @pytest.mark.parametrize(
+        ("headers", "shown"),
+        [({}, "''"), ({"WWW-Authenticate": 'Bearer\trealm="x"'}, "'Bearer\\trealm=\"x\"'")],
+        ids=["no-challenge", "tab-not-space"],
+    )
+    def test_401_without_a_challenge_of_rfc_7235s_shape__unknown(self, server, headers, shown):
+        """RFC 7235: the scheme, then one or more spaces; no header, or a tab, is no known scheme."""
+        server.routes["/v2/o/r/manifests/v1"] = (401, headers, b"{}")
+        with pytest.raises(ApiError, match="unknown challenge") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == f"registry {server.address}: 401 with an unknown challenge {shown}"
+
+    @pytest.mark.parametrize(
+        "challenge",
+        [
+            'Bearer service="reg"',
+            'Bearer realm=""',
+            'Bearer realm="https:///token"',
+            'Bearer realm="https://reg.example:99999/token"',
+            'Bearer realm="ftp://reg.example/token"',
+            'Bearer realm="https://user@reg.example/token"',
+        ],
+        ids=["no-realm", "empty", "no-host", "bad-port", "not-http", "user-part"],
+    )
+    def test_bearer_realm_unusable__one_line_and_no_token_asked(self, server, challenge):
+        server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        with pytest.raises(ApiError, match="realm") as caught:
+            RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
+        assert str(caught.value) == f"registry {server.address}: Bearer challenge without a usable realm"
+        assert len(server.seen) == 1
+
     def test_challenge_kind__the_first_word_only(self, server):
         """'Basic realm="Bearer x"' is a Basic challenge, whatever its parameters say."""
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": 'Basic realm="Bearer x"'}, b"{}")
@@ -330,7 +361,9 @@ class TestAnswers:
         server.routes["/token"] = (200, {}, b"<html>")
         with pytest.raises(ApiError, match="token") as caught:
             RegistryClient(server.address).request("GET", "o/r/manifests/v1", "*/*", "s")
-        assert str(caught.value) == f"registry {server.address}: token endpoint sent no JSON"
+        assert str(caught.value) == (
+            f"registry {server.address}: token endpoint's answer: not valid JSON (Expecting value at line 1, column 1)"
+        )
 
     @pytest.mark.parametrize(
         ("manifest", "problem"),

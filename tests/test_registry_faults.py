@@ -94,7 +94,7 @@ class TestAuth:
     @pytest.mark.parametrize(
         ("token_answer", "problem"),
         [
-            ((200, {}, b"not json"), "token endpoint sent no JSON"),
+            ((200, {}, b"not json"), r"token endpoint's answer: not valid JSON \(Expecting value"),
             ((200, {}, b"{}"), "token endpoint sent no token"),
             ((404, {}, b"{}"), "token endpoint answered 404"),
             ((403, {}, b"{}"), r"token refused by .* \(403\)"),

@@ -69,8 +69,8 @@ class ImageRef:
     def parse(cls, text: str) -> ImageRef:
         """registry/owner/name[:tag][@sha256:…]; the registry part is required."""
         match = _REF.match(text)
-        registry = match["registry"] if match else ""
-        if not match or not ("." in registry or ":" in registry or registry == "localhost"):
+        # Docker's rule: the first part names a registry only with a dot, a port, or as localhost.
+        if not match or not ("." in match["registry"] or ":" in match["registry"] or match["registry"] == "localhost"):
             raise InputError(f"{text[:100]!r} is not REGISTRY/REPOSITORY[:TAG][@DIGEST]")
         return cls(match["registry"], match["repository"].lower(), match["tag"] or "", match["digest"] or "")
 
@@ -159,11 +159,18 @@ class RegistryClient:
 
     # ---- transport --------------------------------------------------------------------------
     def _send(
-        self, method: str, url: str, headers: dict[str, str], *, deadline: float, cap: int = MAX_MANIFEST, **kw: Any
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        *,
+        deadline: float,
+        cap: int = MAX_MANIFEST,
+        **kw: Any,
     ) -> Body:
         """One request with retries on 5xx and network errors, its body read in full under `cap`
         bytes and the whole under `deadline` (time.monotonic()); 4xx come back to the caller."""
-        last = ""
+        failures: list[str] = []
         where = f"registry {self.registry}: {method} {url.split('?')[0]}"
         for attempt in range(self.retries + 1):
             if attempt:
@@ -177,13 +184,13 @@ class RegistryClient:
                 )
                 with response:
                     if response.status_code >= 500:
-                        last = f"HTTP {response.status_code}"
+                        failures.append(f"HTTP {response.status_code}")
                         continue
-                    content = b"" if method == "HEAD" else self._read(response, cap, deadline, where)
-                    return Body(response.status_code, response.headers, content)
+                    # A HEAD answer has no body: urllib3 reads none, whatever its headers say.
+                    return Body(response.status_code, response.headers, self._read(response, cap, deadline, where))
             except requests.RequestException as exc:
-                last = f"{type(exc).__name__}"
-        raise ApiError(f"{where} failed after {self.retries + 1} tries ({last})")
+                failures.append(type(exc).__name__)
+        raise ApiError(f"{where} failed after {self.retries + 1} tries ({failures[-1]})")
 
     @staticmethod
     def _read(response: requests.Response, cap: int, deadline: float, where: str) -> bytes:
@@ -193,14 +200,15 @@ class RegistryClient:
     def _realm(self, realm: str) -> str:
         """The token URL, if credentials may go there: https (http only on loopback), no user@
         part, and the registry's own host or its known token service."""
+        unusable = ApiError(f"registry {self.registry}: Bearer challenge without a usable realm")
         try:
             parts = urlsplit(realm)
             parts.port  # noqa: B018  (a malformed port raises here)
         except ValueError:
-            parts = None
-        host = (parts.hostname or "").lower() if parts else ""
-        if parts is None or parts.scheme not in ("https", "http") or not host or "@" in parts.netloc:
-            raise ApiError(f"registry {self.registry}: Bearer challenge without a usable realm")
+            raise unusable from None
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("https", "http") or not host or "@" in parts.netloc:
+            raise unusable
         if parts.scheme == "http" and not is_local(parts.netloc):
             raise ApiError(
                 f"registry {self.registry}: refusing to send credentials to a plain-HTTP realm {realm[:100]}"
@@ -214,11 +222,9 @@ class RegistryClient:
 
     def _token(self, challenge: str, scope: str, deadline: float) -> str:
         params = dict(_CHALLENGE_PARAM.findall(challenge))
-        realm = self._realm(params.get("realm", ""))
+        realm = self._realm(params.get("realm") or "")
         query = {"service": params.get("service", ""), "scope": params.get("scope", scope)}
-        response = self._send(
-            "GET", realm, {}, deadline=deadline, cap=MAX_TOKEN_BODY, params=query, auth=self.credentials
-        )
+        response = self._send("GET", realm, deadline=deadline, cap=MAX_TOKEN_BODY, params=query, auth=self.credentials)
         if response.status_code in (401, 403):
             raise ApiError(
                 f"registry {self.registry}: token refused by {realm} ({response.status_code}): check the credentials"
@@ -227,8 +233,8 @@ class RegistryClient:
             raise ApiError(f"registry {self.registry}: token endpoint answered {response.status_code}")
         try:
             body = loads(response.content, f"registry {self.registry}: token endpoint's answer")
-        except InputError:
-            raise ApiError(f"registry {self.registry}: token endpoint sent no JSON") from None
+        except InputError as exc:  # the registry's fault, not the user's input: an ApiError
+            raise ApiError(str(exc)) from None
         token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise ApiError(f"registry {self.registry}: token endpoint sent no token")
