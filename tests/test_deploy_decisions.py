@@ -5,9 +5,13 @@ deploy.json, and what reached stdout. The real engine and registry are the docke
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from tests.support.fake_docker import FakeDocker
 from tests.support.oci_server import Server, image
 from tests.test_archive import CONFIG, classic, make_tar, oci, sha
 
+ROOT = Path(__file__).resolve().parents[1]
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 OTHER = "f" * 40
 # The hardening, written out here rather than read from the module under test.
@@ -148,8 +153,12 @@ class TestFromTheRegistry:
         assert login == ["login", "--username", "u", "--password-stdin", registry.address]
         assert docker.login["stdin"] == "p"
         # a throw-away config, gone after the deploy: no credential outlives the run
-        assert "deploy-docker-config-" in docker.login["docker_config"]
-        assert not Path(docker.login["docker_config"]).exists()
+        config = docker.login["docker_config"]
+        assert Path(config).name.startswith("deploy-docker-config-")
+        assert not Path(config).exists()
+        # ... and the pull that needs the credentials uses it
+        assert [c[0] for c in docker.calls[:2]] == ["login", "pull"]
+        assert docker.configs[:2] == [config, config]
 
     def test_dry_run__verifies_and_runs_nothing(self, tmp_path, registry, docker):
         digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
@@ -180,7 +189,7 @@ class TestOutcomes:
     def test_timeout__killed_at_the_deadline_not_later(self, tmp_path, docker, ready):
         docker.set(run={"stdout": "", "exit": 0, "sleep": 30})
         code, result = run_deploy(tmp_path, ready, "--timeout", "0.3")
-        assert (code, result["status"]) == (6, "timeout")
+        assert (code, result["status"], result["reason"]) == (6, "timeout", "killed after 0.3 s without finishing")
         assert 0.3 <= result["duration"] < 4.3
         assert "kill" in docker.commands()
         assert docker.calls[-1][:2] == ["rm", "--force"]
@@ -347,6 +356,41 @@ class TestContainerEdge:
         docker.set(run={"stdout": "", "exit": 4}, fail={"inspect": "Error: No such container"})
         result = container.run("img", [], timeout=10)
         assert (result.exit_code, result.timed_out) == (4, False)
+
+    def test_limits__two_minutes_per_docker_call_thirty_seconds_of_grace(self):
+        from scripts.deploy import container
+
+        assert inspect.signature(container.docker).parameters["timeout"].default == 120
+        assert container.GRACE == 30
+
+    def test_engine_not_stopping_the_container__the_client_dropped_after_the_grace(self, docker, monkeypatch):
+        from scripts.deploy import container
+
+        monkeypatch.setattr(container, "GRACE", 0.3)
+        docker.set(run={"stdout": "", "sleep": 20}, fail={"kill": "Error: cannot kill container: permission denied"})
+        started = time.monotonic()
+        result = container.run("img", [], timeout=0.2)
+        assert (result.exit_code, result.timed_out) == (None, True)
+        assert time.monotonic() - started < 8
+        assert docker.calls[-1][:2] == ["rm", "--force"]
+
+    def test_output_held_open_by_a_leftover_process__what_arrived_kept_and_deploy_ends(self, docker):
+        """A container can leave a process holding its output pipe: what arrived is kept, the
+        readers are abandoned after the grace, and nothing keeps deploy's own process alive."""
+        docker.set(run={"stdout": "5\n", "orphan": 30})
+        script = (
+            "from scripts.deploy import container; container.GRACE = 0.3; "
+            "print(repr(container.run('img', [], timeout=20).stdout))"
+        )
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", script], capture_output=True, text=True, timeout=90, cwd=ROOT, check=False
+            )
+        finally:
+            docker.stop_orphan()
+        assert (done.returncode, done.stdout) == (0, "'5\\n'\n"), done.stderr
+        assert time.monotonic() - started < 15
 
     def test_kill_failing_at_the_timeout__still_a_timeout(self, docker):
         """The container may have exited just as the timeout struck: kill failing is no error."""

@@ -69,16 +69,17 @@ class _DockerLogin:
 
     def __init__(self, client: RegistryClient) -> None:
         self.registry = client.registry
-        self.user, self.password = client.credentials or ("", "")
+        self.credentials = client.credentials
         self.tmp: tempfile.TemporaryDirectory | None = None
         self.env: dict[str, str] | None = None
 
     def __enter__(self) -> dict[str, str] | None:
-        if self.user and self.password:
+        if self.credentials and all(self.credentials):  # half a credential logs in to nothing
+            user, password = self.credentials
             self.tmp = tempfile.TemporaryDirectory(prefix="deploy-docker-config-")
             self.env = {**os.environ, "DOCKER_CONFIG": self.tmp.name}
             container.docker(
-                "login", "--username", self.user, "--password-stdin", self.registry, env=self.env, stdin=self.password
+                "login", "--username", user, "--password-stdin", self.registry, env=self.env, stdin=password
             )
         return self.env
 
@@ -114,7 +115,7 @@ def _from_archive(args: argparse.Namespace, recorded: Image) -> tuple[str, str]:
     archive = read_archive(args.archive)
     if recorded.digest not in archive.digests:
         raise VerificationError(
-            f"the archive holds {', '.join(sorted(archive.digests)) or 'no image'}, CI recorded {recorded.digest}"
+            f"the archive holds {', '.join(sorted(archive.digests))}, CI recorded {recorded.digest}"
         )
     verify(recorded, recorded.digest, archive.labels, args.head_sha)
     if args.dry_run:

@@ -7,6 +7,7 @@ finally, and an environment variable (DEPLOY_KEEP_CONTAINER=1) to keep it for de
 from __future__ import annotations
 
 import collections
+import io
 import os
 import subprocess
 import threading
@@ -15,7 +16,6 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
 
 from scripts.errors import DeployError
 
@@ -37,6 +37,9 @@ HARDENING = (
     "--log-opt=max-file=1",
 )
 KEEP_BYTES = 64 * 1024
+# After a kill: how long `docker start --attach` may take to end, and its output to drain (a process
+# the container left behind can hold the pipe open long after; the readers are then abandoned).
+GRACE = 30
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,12 @@ def docker(
     return done
 
 
-def _tail(stream: IO[bytes], keep: collections.deque, counter: list[int]) -> None:
+def _tail(stream: io.BufferedReader, keep: collections.deque, counter: list[int]) -> None:
     """Drain a pipe, keeping only the last KEEP_BYTES: a container may print gigabytes."""
     kept = 0
-    while chunk := stream.read(65536):
+    # read1: what has arrived, at once; read(n) would wait for n bytes or the end of the pipe,
+    # which a process the container left behind can hold off for ever.
+    while chunk := stream.read1(65536):
         counter[0] += len(chunk)
         keep.append(chunk)
         kept += len(chunk)
@@ -79,8 +84,7 @@ def _tail(stream: IO[bytes], keep: collections.deque, counter: list[int]) -> Non
 
 
 def _decode(chunks: collections.deque) -> str:
-    data = b"".join(chunks)[-KEEP_BYTES:]
-    return data.decode("utf-8", errors="replace")
+    return b"".join(chunks)[-KEEP_BYTES:].decode(errors="replace")
 
 
 @contextmanager
@@ -105,23 +109,31 @@ def run(image: str, args: Sequence[str], *, timeout: float) -> RunResult:
         err: collections.deque = collections.deque()
         counts = ([0], [0])
         timed_out = False
-        with subprocess.Popen(
-            ["docker", "start", "--attach", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        ) as proc:
-            readers = [
-                threading.Thread(target=_tail, args=(proc.stdout, out, counts[0]), daemon=True),
-                threading.Thread(target=_tail, args=(proc.stderr, err, counts[1]), daemon=True),
-            ]
-            for reader in readers:
-                reader.start()
+        # Not Popen's context manager: its exit closes the pipes, and closing one that a reader is
+        # blocked on waits for that read, i.e. for whatever still holds the pipe open.
+        proc = subprocess.Popen(["docker", "start", "--attach", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        streams = (proc.stdout, proc.stderr)
+        readers = [
+            threading.Thread(target=_tail, args=(stream, kept, count), daemon=True)
+            for stream, kept, count in zip(streams, (out, err), counts, strict=True)
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            docker("kill", name, check=False)
             try:
-                proc.wait(timeout=timeout)
+                proc.wait(timeout=GRACE)
             except subprocess.TimeoutExpired:
-                timed_out = True
-                docker("kill", name, check=False)
-                proc.wait(timeout=30)
-            for reader in readers:
-                reader.join(timeout=30)
+                # The engine did not stop it: drop the attached client; rm --force ends the rest.
+                proc.kill()
+                proc.wait()
+        for reader, stream in zip(readers, streams, strict=True):
+            reader.join(timeout=GRACE)
+            if not reader.is_alive():  # an abandoned reader keeps its pipe until the process ends
+                stream.close()
         duration = time.monotonic() - start
         inspect = docker("inspect", "--format", "{{.State.ExitCode}}", name, check=False)
         exit_code = None if timed_out else int(inspect.stdout.strip() or proc.returncode)

@@ -2,7 +2,7 @@
 suite on machines without an engine. Installed as an executable called `docker` on PATH; it logs
 every call (argv, one JSON line each) and answers from a JSON state file:
 
-    {"pulls": {"ref": true}, "run": {"stdout": "5\\n", "stderr": "", "exit": 0, "sleep": 0},
+    {"pulls": {"ref": true}, "run": {"stdout": "5\\n", "stderr": "", "exit": 0, "sleep": 0, "orphan": 0},
      "sleeps": {"pull": 5},
      "load": "Loaded image ID: sha256:...", "ids": {"ref": "sha256:..."}, "fail": {"create": "msg"},
      "inspect": "3"}
@@ -13,8 +13,10 @@ shapes; the real engine is exercised by the docker-marked tests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -24,6 +26,8 @@ import json, os, sys, time
 state = json.loads(open(os.environ["FAKE_DOCKER_STATE"]).read())
 with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
     log.write(json.dumps(sys.argv[1:]) + "\\n")
+with open(os.environ["FAKE_DOCKER_LOG"] + ".config", "a") as log:
+    log.write(json.dumps(os.environ.get("DOCKER_CONFIG", "")) + "\\n")
 args = sys.argv[1:]
 command = args[0] if args else ""
 time.sleep(state.get("sleeps", {{}}).get(command, 0))  # a slow pull or load, say
@@ -45,6 +49,11 @@ elif command == "start":
     sys.stdout.write(run.get("stdout", ""))
     sys.stderr.write(run.get("stderr", ""))
     sys.stdout.flush()
+    if run.get("orphan"):
+        # What a container can leave behind: a process that keeps the output pipe open.
+        import subprocess
+        orphan = subprocess.Popen(["sleep", str(run["orphan"])], stdout=sys.stdout, start_new_session=True)
+        open(os.environ["FAKE_DOCKER_STATE"] + ".orphan", "w").write(str(orphan.pid))
     time.sleep(run.get("sleep", 0))
     open(os.environ["FAKE_DOCKER_STATE"] + ".exit", "w").write(str(run.get("exit", 0)))
     sys.exit(run.get("exit", 0))
@@ -108,6 +117,18 @@ class FakeDocker:
         if not self.log_file.exists():
             return []
         return [json.loads(line) for line in self.log_file.read_text().splitlines()]
+
+    @property
+    def configs(self) -> list[str]:
+        """DOCKER_CONFIG as each call saw it, in the order of .calls ("" when unset)."""
+        path = Path(f"{self.log_file}.config")
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def stop_orphan(self) -> None:
+        path = Path(f"{self.state_file}.orphan")
+        if path.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(path.read_text()), signal.SIGKILL)
 
     @property
     def login(self) -> dict:
