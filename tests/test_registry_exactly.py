@@ -369,14 +369,28 @@ class TestAnswers:
         ("manifest", "problem"),
         [
             (b"[]", "the manifest is not a JSON object"),
-            (b"{", "manifest is not JSON"),
+            (
+                b"{",
+                "manifest {digest}: not valid JSON (Expecting property name enclosed in double quotes"
+                " at line 1, column 2)",
+            ),
         ],
     )
     def test_manifest_not_an_object__named(self, server, manifest, problem):
         server.routes["/v2/o/r/manifests/v1"] = (200, {}, manifest)
         with pytest.raises(ApiError, match="registry") as caught:
             RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == f"registry {server.address}: {problem}"
+        assert str(caught.value) == f"registry {server.address}: " + problem.replace("{digest}", digest(manifest))
+
+    def test_config_not_json__named_with_its_digest(self, server):
+        config = b"<html>"
+        serve_config(server, config)
+        with pytest.raises(ApiError, match="registry") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == (
+            f"registry {server.address}: config blob {digest(config)}: not valid JSON"
+            " (Expecting value at line 1, column 1)"
+        )
 
     def test_config_not_an_object__named(self, server):
         serve_config(server, b"[1]")
@@ -527,3 +541,141 @@ class TestRetag:
         server.routes["/v2/o/r/tags/list"] = (200, {}, body)
         with pytest.raises(ApiError, match=rf"^registry 127\.0\.0\.1:\d+: {said}$"):
             RegistryClient(server.address).tags(ImageRef(server.address, "o/r"))
+
+
+class TestMoreExactly:
+    """What the mutation run showed no test pinned down: scopes, headers, cuts, children."""
+
+    BEARER = 'Bearer realm="http://{address}/token",service="reg"'
+
+    def test_resolve__token_scopes_are_pull_on_the_repository(self, server):
+        """A challenge that names no scope: manifest and config blob are both asked with pull."""
+        challenge = {"WWW-Authenticate": self.BEARER.format(address=server.address)}
+        server.routes["/token"] = (200, {}, b'{"token": "t"}')
+        server.routes[f"/v2/o/r/manifests/{DIGEST}"] = (401, challenge, b"{}")
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r@{DIGEST}"))
+        assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
+        server.seen.clear()
+        config = json.dumps({"config": {}}).encode()
+        serve_config(server, config)
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (401, challenge, b"{}")
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert [s for s in server.seen if s.startswith("GET /token")] == [
+            "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
+        ]
+
+    def test_put_manifest__push_scope_and_the_accept_header(self, server):
+        raw = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}'
+        challenge = {"WWW-Authenticate": self.BEARER.format(address=server.address)}
+        server.routes["/token"] = (200, {}, b'{"token": "t"}')
+        server.routes["/v2/o/r/manifests/1.2.0"] = (401, challenge, b"{}")
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "1.2.0", INDEX_TYPES[0], raw)
+        assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull%2Cpush"
+        assert server.headers[0]["Accept"] == (
+            "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json,"
+            " application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+        )
+
+    def test_put_manifest__an_answer_without_a_digest_header_is_taken(self, server):
+        """The spec says SHOULD: a registry that omits Docker-Content-Digest is not refused."""
+        raw = b'{"schemaVersion": 2}'
+        server.routes["/v2/o/r/manifests/prod"] = (201, {}, b"")
+        client = RegistryClient(server.address)
+        assert client.put_manifest(ImageRef(server.address, "o/r"), "prod", MANIFEST_TYPES[0], raw) == digest(raw)
+
+    def test_put_manifest__answers_and_tags_shown_cut_to_80(self, server):
+        raw = b'{"schemaVersion": 2}'
+        server.routes["/v2/o/r/manifests/prod"] = (201, {"Docker-Content-Digest": "d" * 100}, b"")
+        with pytest.raises(ApiError, match="now names") as caught:
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "prod", MANIFEST_TYPES[0], raw)
+        assert str(caught.value) == f"registry {server.address}: tag prod now names {'d' * 80}, not {digest(raw)}"
+        with pytest.raises(ApiError, match="not a valid tag") as caught:
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "/" * 100, "x", raw)
+        assert str(caught.value) == f"registry {server.address}: {'/' * 80!r} is not a valid tag"
+
+    def test_manifest_bytes__digest_and_media_type_shown_cut_to_80(self, server):
+        client = RegistryClient(server.address)
+        with pytest.raises(ApiError, match="is not sha256") as caught:
+            client.manifest_bytes(ImageRef(server.address, "o/r"), "x" * 100)
+        assert str(caught.value) == f"registry {server.address}: {'x' * 80!r} is not sha256:<64 hex>"
+        raw = json.dumps({"mediaType": "m" * 100}).encode()
+        server.routes[f"/v2/o/r/manifests/{digest(raw)}"] = (200, {}, raw)
+        with pytest.raises(ApiError, match="not an image or index") as caught:
+            client.manifest_bytes(ImageRef(server.address, "o/r"), digest(raw))
+        assert str(caught.value) == f"registry {server.address}: {digest(raw)} is a {'m' * 80!r}, not an image or index"
+
+    def test_get__sends_no_content_type(self, server):
+        image(server)
+        RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert all("Content-Type" not in headers for headers in server.headers)
+
+    @pytest.mark.parametrize(
+        ("status", "said"), [(404, "not found (404): o/r/tags/list"), (418, "GET o/r/tags/list answered 418")]
+    )
+    def test_failures__named_without_the_query(self, server, status, said):
+        server.routes["/v2/o/r/tags/list"] = (status, {}, b"{}")
+        with pytest.raises(ApiError, match="tags/list") as caught:
+            RegistryClient(server.address).tags(ImageRef(server.address, "o/r"))
+        assert str(caught.value) == f"registry {server.address}: {said}"
+
+    def test_config_blob_refused__the_method_named_as_sent(self, server):
+        config = json.dumps({"config": {}}).encode()
+        serve_config(server, config)
+        server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (418, {}, b"")
+        with pytest.raises(ApiError, match="answered 418") as caught:
+            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value) == f"registry {server.address}: GET o/r/blobs/{digest(config)} answered 418"
+
+    @pytest.mark.parametrize(
+        ("env", "credentials"),
+        [
+            ({}, None),
+            ({"REGISTRY_USERNAME": "", "REGISTRY_PASSWORD": ""}, None),
+            ({"REGISTRY_USERNAME": "u"}, ("u", "")),
+            ({"REGISTRY_PASSWORD": "p"}, ("", "p")),
+            ({"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}, ("u", "p")),
+        ],
+    )
+    def test_from_env__credentials_as_set(self, env, credentials):
+        assert RegistryClient.from_env("ghcr.io", env).credentials == credentials
+
+
+class TestChildren:
+    """What an index names (its platform images and attestations): what clean-up must keep or
+    delete with it. An image manifest has none."""
+
+    def serve(self, server: Server, body: dict) -> str:
+        raw = json.dumps(body).encode()
+        server.routes[f"/v2/o/r/manifests/{digest(raw)}"] = (200, {}, raw)
+        return digest(raw)
+
+    def test_index__its_manifests(self, server):
+        a, b = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+        index = self.serve(server, {"mediaType": INDEX_TYPES[0], "manifests": [{"digest": a}, {"digest": b}]})
+        assert RegistryClient(server.address).children(ImageRef(server.address, "o/r"), index) == {a, b}
+
+    def test_image_manifest__none(self, server):
+        manifest = self.serve(server, {"mediaType": MANIFEST_TYPES[0], "manifests": [{"digest": DIGEST}]})
+        assert RegistryClient(server.address).children(ImageRef(server.address, "o/r"), manifest) == frozenset()
+
+    @pytest.mark.parametrize(
+        ("manifests", "said"),
+        [
+            (None, "has no manifests list"),
+            ({"digest": DIGEST}, "has no manifests list"),
+            ([{"digest": DIGEST}, "x"], "names a manifest without a digest"),
+            ([{"digest": DIGEST}, {}], "names a manifest without a digest"),
+            ([{"digest": "sha256:abc"}], "names a manifest without a digest"),
+            ([{"digest": 7}], "names a manifest without a digest"),
+        ],
+        ids=["missing", "object", "a-string", "no-digest", "short-digest", "number"],
+    )
+    def test_malformed_index__one_line(self, server, manifests, said):
+        body = {"mediaType": INDEX_TYPES[0]} | ({} if manifests is None else {"manifests": manifests})
+        index = self.serve(server, body)
+        with pytest.raises(ApiError, match=said) as caught:
+            RegistryClient(server.address).children(ImageRef(server.address, "o/r"), index)
+        assert str(caught.value) == f"registry {server.address}: index {index} {said}"

@@ -155,7 +155,7 @@ class RegistryClient:
     def from_env(cls, registry: str, env: Mapping[str, str]) -> RegistryClient:
         """A client with the credentials REGISTRY_USERNAME / REGISTRY_PASSWORD give (anonymous
         when unset): how every command that talks to the registry gets them."""
-        return cls(registry, env.get("REGISTRY_USERNAME", ""), env.get("REGISTRY_PASSWORD", ""))
+        return cls(registry, env.get("REGISTRY_USERNAME") or "", env.get("REGISTRY_PASSWORD") or "")
 
     # ---- transport --------------------------------------------------------------------------
     def _send(
@@ -261,9 +261,8 @@ class RegistryClient:
         url = f"{self.base}/v2/{path}"
         deadline = time.monotonic() + self.deadline
         headers = {"Accept": accept, **({"Content-Type": content_type} if content_type else {})}
-        send = {"data": data} if data is not None else {}
         response = self._send(
-            method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), **send
+            method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), data=data
         )
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
@@ -279,7 +278,7 @@ class RegistryClient:
             else:
                 raise ApiError(f"registry {self.registry}: 401 with an unknown challenge {challenge[:60]!r}")
             response = self._send(
-                method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), **send
+                method, url, {**headers, **self.auth_header}, deadline=deadline, cap=cap, auth=self._auth(), data=data
             )
         if response.status_code == 401:
             raise ApiError(f"registry {self.registry}: authentication failed (401): check the credentials")
@@ -306,9 +305,9 @@ class RegistryClient:
         if reference.startswith("sha256:") and digest != reference:
             raise ApiError(f"registry {self.registry}: manifest content does not match {reference}")
         try:
-            body = _obj(loads(raw, "manifest"), "the manifest", self.registry)
-        except InputError:
-            raise ApiError(f"registry {self.registry}: manifest is not JSON") from None
+            body = _obj(loads(raw, f"registry {self.registry}: manifest {digest}"), "the manifest", self.registry)
+        except InputError as exc:  # the registry's fault, not the user's input: an ApiError
+            raise ApiError(str(exc)) from None
         media_type = body.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0]
         if not isinstance(media_type, str):
             raise ApiError(f"registry {self.registry}: manifest's mediaType is not a string")
@@ -395,9 +394,8 @@ class RegistryClient:
     def resolve(self, ref: ImageRef, platform: tuple[str, str] = ("linux", "amd64")) -> Resolved:
         """Tag (or digest) -> digest, the platform manifest, its config and the image's labels."""
         reference = ref.digest or self.digest(ref)
+        # A digest is asked for by digest, and _manifest_bytes checks the content hashes to it.
         media_type, body, digest = self._manifest(ref, reference)
-        if digest != reference:
-            raise ApiError(f"registry {self.registry}: manifest for {reference} hashes to {digest}")
         manifest_digest, manifest = digest, body
         if media_type in INDEX_TYPES:
             entries = body.get("manifests")
@@ -429,9 +427,13 @@ class RegistryClient:
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
             raise ApiError(f"registry {self.registry}: config blob does not match {config_digest}")
         try:
-            image_config = _obj(loads(response.content, "config"), "the config blob", self.registry)
-        except InputError:
-            raise ApiError(f"registry {self.registry}: config blob is not an image config") from None
+            image_config = _obj(
+                loads(response.content, f"registry {self.registry}: config blob {config_digest}"),
+                "the config blob",
+                self.registry,
+            )
+        except InputError as exc:
+            raise ApiError(str(exc)) from None
         inner = image_config.get("config")
         labels = (inner.get("Labels") if isinstance(inner, dict) else None) or {}
         if not isinstance(labels, dict):
