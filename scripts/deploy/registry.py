@@ -90,9 +90,6 @@ class Body:
     headers: Any  # requests' case-insensitive mapping
     content: bytes
 
-    def json(self) -> Any:
-        return loads(self.content, "response")
-
 
 @dataclass(frozen=True)
 class Resolved:

@@ -383,10 +383,7 @@ class Pipeline:
         from scripts.deploy.registry import ImageRef, RegistryClient
 
         client = RegistryClient(self.registry.address, ACTOR, TOKEN)
-        response = client.request(
-            "GET", f"{REPO.lower()}/tags/list", "application/json", f"repository:{REPO.lower()}:pull"
-        )
-        tags = response.json().get("tags") or []
+        tags = client.tags(ImageRef(self.registry.address, REPO.lower()))
         return {tag: client.digest(ImageRef.parse(f"{self.registry.address}/{REPO.lower()}:{tag}")) for tag in tags}
 
 
