@@ -48,7 +48,8 @@ class TestContainerTail:
         def __init__(self, chunks: list[bytes]) -> None:
             self.chunks = collections.deque(chunks)
 
-        def read(self, size: int) -> bytes:
+        def read1(self, size: int) -> bytes:
+            """What has arrived, at most size bytes (read() would wait for size or the end)."""
             assert size == 65536, "a pipe is read 64 KiB at a time, never whole"
             return self.chunks.popleft() if self.chunks else b""
 
