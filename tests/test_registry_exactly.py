@@ -679,3 +679,44 @@ class TestChildren:
         with pytest.raises(ApiError, match=said) as caught:
             RegistryClient(server.address).children(ImageRef(server.address, "o/r"), index)
         assert str(caught.value) == f"registry {server.address}: index {index} {said}"
+
+
+class TestTagsAndRetriesExactly:
+    def test_tags__defaults_a_thousand_a_page_a_hundred_pages_json_and_pull_scope(self, server):
+        server.routes["/v2/o/r/tags/list?n=1000"] = (
+            200,
+            {"Link": '</x?n=1000&last=t0>; rel="next"'},
+            b'{"tags": ["t0"]}',
+        )
+        for n in range(100):
+            server.routes[f"/v2/o/r/tags/list?n=1000&last=t{n}"] = (
+                200,
+                {"Link": f'</x?n=1000&last=t{n + 1}>; rel="next"'},
+                json.dumps({"tags": [f"t{n + 1}"]}).encode(),
+            )
+        with pytest.raises(ApiError, match="more than") as caught:
+            RegistryClient(server.address).tags(ImageRef(server.address, "o/r"))
+        assert str(caught.value) == f"registry {server.address}: more than 100000 tags in o/r"
+        assert len(server.seen) == 100
+        assert server.seen[0] == "GET /v2/o/r/tags/list?n=1000"
+        assert server.headers[0]["Accept"] == "application/json"
+
+    def test_tags__token_scope_is_pull(self, server):
+        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        server.routes["/token"] = (200, {}, b'{"token": "t"}')
+        server.routes["/v2/o/r/tags/list"] = (401, {"WWW-Authenticate": challenge}, b"{}")
+        with pytest.raises(ApiError, match="authentication failed"):
+            RegistryClient(server.address).tags(ImageRef(server.address, "o/r"))
+        assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
+
+    def test_retries__the_last_failure_is_the_one_named(self, server, monkeypatch):
+        answers = iter([503, 504])
+
+        def next_answer(_seconds: float) -> None:
+            server.routes["/v2/o/r/manifests/v1"] = (next(answers), {}, b"{}")
+
+        monkeypatch.setattr(registry.time, "sleep", next_answer)
+        server.routes["/v2/o/r/manifests/v1"] = (502, {}, b"{}")
+        with pytest.raises(ApiError, match="failed after") as caught:
+            RegistryClient(server.address, retries=2).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
+        assert str(caught.value).endswith("failed after 3 tries (HTTP 504)")

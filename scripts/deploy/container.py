@@ -112,12 +112,11 @@ def run(image: str, args: Sequence[str], *, timeout: float) -> RunResult:
         # Not Popen's context manager: its exit closes the pipes, and closing one that a reader is
         # blocked on waits for that read, i.e. for whatever still holds the pipe open.
         proc = subprocess.Popen(["docker", "start", "--attach", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        streams = (proc.stdout, proc.stderr)
         readers = [
-            threading.Thread(target=_tail, args=(stream, kept, count), daemon=True)
-            for stream, kept, count in zip(streams, (out, err), counts, strict=True)
+            (threading.Thread(target=_tail, args=(proc.stdout, out, counts[0]), daemon=True), proc.stdout),
+            (threading.Thread(target=_tail, args=(proc.stderr, err, counts[1]), daemon=True), proc.stderr),
         ]
-        for reader in readers:
+        for reader, _ in readers:
             reader.start()
         try:
             proc.wait(timeout=timeout)
@@ -130,7 +129,7 @@ def run(image: str, args: Sequence[str], *, timeout: float) -> RunResult:
                 # The engine did not stop it: drop the attached client; rm --force ends the rest.
                 proc.kill()
                 proc.wait()
-        for reader, stream in zip(readers, streams, strict=True):
+        for reader, stream in readers:
             reader.join(timeout=GRACE)
             if not reader.is_alive():  # an abandoned reader keeps its pipe until the process ends
                 stream.close()
