@@ -21,6 +21,7 @@ HEADER = 'media_type = body.get("mediaType") or response.headers.get("Content-Ty
         ('x = docker("kill", name, check=False)', 'x = docker("kill", name, check=None)', "check=None"),
         ('kind = c.split(" ", 1)[0].lower()', 'kind = c.split(" ", 2)[0].lower()', "maxsplit"),
         ('kind = c.split(" ", 1)[0].lower()', 'kind = c.split(" ", )[0].lower()', "maxsplit"),
+        ('return b.split("\\n", 1)[0].strip() == M', 'return b.split("\\n", 2)[0].strip() == M', "maxsplit"),
     ],
 )
 def test_equivalent__accepted_with_its_reason(old, new, why):
@@ -45,6 +46,8 @@ def test_equivalent__accepted_with_its_reason(old, new, why):
         # the separator, or a piece other than the first
         ('kind = c.split(" ", 1)[0].lower()', "kind = c.split(None, 1)[0].lower()"),
         ('kind = c.split(" ", 1)[1].lower()', 'kind = c.split(" ", 2)[1].lower()'),
+        ('kind = c.split(" ", 1)[0].lower()', 'kind = c.split(",", 1)[0].lower()'),
+        ('kind = c.rsplit(" ", 1)[0].lower()', 'kind = c.rsplit(" ", 2)[0].lower()'),
         # two changes on one line, one of them equivalent
         (HEADER, HEADER.replace('"Content-Type", ""', '"CONTENT-TYPE", "x"')),
     ],

@@ -93,9 +93,10 @@ def equivalent(old: str, new: str) -> str | None:
         return "check=None for check=False: both falsy where check is only tested for truth"
     if '.decode("utf-8", ' in old and new == old.replace('.decode("utf-8", ', ".decode("):
         return "the codec argument dropped: bytes.decode defaults to UTF-8"
-    first_piece = '.split(" ", 1)[0]'
-    if first_piece in old and new in {old.replace(first_piece, x) for x in ('.split(" ", 2)[0]', '.split(" ", )[0]')}:
-        return "maxsplit changed where only the first piece is used"
+    for separator in re.findall(r'\.split\(("[^"]+"), 1\)\[0\]', old):
+        first_piece = f".split({separator}, 1)[0]"
+        if new in {old.replace(first_piece, f".split({separator}, {n})[0]") for n in ("2", "")}:
+            return "maxsplit changed where only the first piece is used"
     return None
 
 
