@@ -720,3 +720,24 @@ class TestTagsAndRetriesExactly:
         with pytest.raises(ApiError, match="failed after") as caught:
             RegistryClient(server.address, retries=2).digest(ImageRef.parse(f"{server.address}/o/r:v1"))
         assert str(caught.value).endswith("failed after 3 tries (HTTP 504)")
+
+    def test_retries__the_url_named_without_its_query(self, server, monkeypatch):
+        monkeypatch.setattr(registry.time, "sleep", lambda _seconds: None)
+        server.routes["/v2/o/r/tags/list"] = (502, {}, b"{}")
+        with pytest.raises(ApiError, match="failed after") as caught:
+            RegistryClient(server.address, retries=1).tags(ImageRef(server.address, "o/r"))
+        assert str(caught.value) == (
+            f"registry {server.address}: GET http://{server.address}/v2/o/r/tags/list failed after 2 tries (HTTP 502)"
+        )
+
+    def test_put_manifest__the_answer_read_under_64_kib(self, server):
+        """A PUT's answer is a status and a header; a registry sending a body larger than any
+        token is cut off, not read."""
+        raw = b'{"schemaVersion": 2}'
+        server.routes["/v2/o/r/manifests/prod"] = (201, {"Docker-Content-Digest": digest(raw)}, b"x" * 70_000)
+        with pytest.raises(ApiError, match="limit") as caught:
+            RegistryClient(server.address).put_manifest(ImageRef(server.address, "o/r"), "prod", MANIFEST_TYPES[0], raw)
+        assert str(caught.value) == (
+            f"registry {server.address}: PUT http://{server.address}/v2/o/r/manifests/prod:"
+            " body of 70,000 bytes is over the 65,536-byte limit"
+        )
