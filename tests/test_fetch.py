@@ -635,7 +635,11 @@ class TestUnzip:
         at = data.index(b"PK\x03\x04") + 30 + len("a.txt") + 5
         data[at] ^= 0xFF
         path.write_bytes(bytes(data))
-        with pytest.raises(InputError, match=r"^artifact 'x': entry 'a.txt': corrupt \("):
+        # zlib's own words or the CRC check's, whichever notices first: never an empty reason
+        with pytest.raises(
+            InputError,
+            match=r"^artifact 'x': entry 'a.txt': corrupt \((Error -3 while decompressing data|Bad CRC-32)[^)]*\)$",
+        ):
             unzip.extract(path, tmp_path / "out", "artifact 'x'")
 
 
