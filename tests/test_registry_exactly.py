@@ -28,6 +28,13 @@ def serve_config(server: Server, config: bytes) -> None:
     server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
 
 
+def refused(server: Server, reference: str = "o/r:v1", match: str = "registry") -> str:
+    """The one-line ApiError that resolving REGISTRY/reference ends in."""
+    with pytest.raises(ApiError, match=match) as caught:
+        RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/{reference}"))
+    return str(caught.value)
+
+
 @pytest.fixture
 def server():
     s = Server()
@@ -233,9 +240,10 @@ class TestAnswers:
         body = json.dumps({"schemaVersion": 2, "config": {"digest": DIGEST}}).encode()
         server.routes[f"/v2/o/r/manifests/{digest(body)}"] = (200, {"Content-Type": ""}, body)
         server.routes[f"/v2/o/r/blobs/{DIGEST}"] = (404, {}, b"{}")
-        with pytest.raises(ApiError, match="not found") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r@{digest(body)}"))
-        assert str(caught.value) == f"registry {server.address}: not found (404): o/r/blobs/{DIGEST}"
+        assert (
+            refused(server, f"o/r@{digest(body)}", match="not found")
+            == f"registry {server.address}: not found (404): o/r/blobs/{DIGEST}"
+        )
 
     @pytest.mark.parametrize(
         ("path", "shown"),
@@ -378,33 +386,25 @@ class TestAnswers:
     )
     def test_manifest_not_an_object__named(self, server, manifest, problem):
         server.routes["/v2/o/r/manifests/v1"] = (200, {}, manifest)
-        with pytest.raises(ApiError, match="registry") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == f"registry {server.address}: " + problem.replace("{digest}", digest(manifest))
+        assert refused(server) == f"registry {server.address}: " + problem.replace("{digest}", digest(manifest))
 
     def test_config_not_json__named_with_its_digest(self, server):
         config = b"<html>"
         serve_config(server, config)
-        with pytest.raises(ApiError, match="registry") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == (
+        assert refused(server) == (
             f"registry {server.address}: config blob {digest(config)}: not valid JSON"
             " (Expecting value at line 1, column 1)"
         )
 
     def test_config_not_an_object__named(self, server):
         serve_config(server, b"[1]")
-        with pytest.raises(ApiError, match="registry") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == f"registry {server.address}: the config blob is not a JSON object"
+        assert refused(server) == f"registry {server.address}: the config blob is not a JSON object"
 
     def test_manifest_hashing_to_another_digest__both_named(self, server):
         body = json.dumps({"schemaVersion": 2}).encode()
         server.routes["/v2/o/r/manifests/v1"] = (200, {"Docker-Content-Digest": DIGEST}, body)
         server.routes[f"/v2/o/r/manifests/{DIGEST}"] = (200, {}, body)
-        with pytest.raises(ApiError, match="registry") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == f"registry {server.address}: manifest content does not match {DIGEST}"
+        assert refused(server) == f"registry {server.address}: manifest content does not match {DIGEST}"
 
     def test_labels__missing_config_section_is_no_labels(self, server):
         serve_config(server, json.dumps({"architecture": "amd64"}).encode())
@@ -553,15 +553,13 @@ class TestMoreExactly:
         challenge = {"WWW-Authenticate": self.BEARER.format(address=server.address)}
         server.routes["/token"] = (200, {}, b'{"token": "t"}')
         server.routes[f"/v2/o/r/manifests/{DIGEST}"] = (401, challenge, b"{}")
-        with pytest.raises(ApiError, match="authentication failed"):
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r@{DIGEST}"))
+        refused(server, f"o/r@{DIGEST}", match="authentication failed")
         assert server.seen[1] == "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
         server.seen.clear()
         config = json.dumps({"config": {}}).encode()
         serve_config(server, config)
         server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (401, challenge, b"{}")
-        with pytest.raises(ApiError, match="authentication failed"):
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
+        refused(server, match="authentication failed")
         assert [s for s in server.seen if s.startswith("GET /token")] == [
             "GET /token?service=reg&scope=repository%3Ao%2Fr%3Apull"
         ]
@@ -625,9 +623,10 @@ class TestMoreExactly:
         config = json.dumps({"config": {}}).encode()
         serve_config(server, config)
         server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (418, {}, b"")
-        with pytest.raises(ApiError, match="answered 418") as caught:
-            RegistryClient(server.address).resolve(ImageRef.parse(f"{server.address}/o/r:v1"))
-        assert str(caught.value) == f"registry {server.address}: GET o/r/blobs/{digest(config)} answered 418"
+        assert (
+            refused(server, match="answered 418")
+            == f"registry {server.address}: GET o/r/blobs/{digest(config)} answered 418"
+        )
 
     @pytest.mark.parametrize(
         ("env", "credentials"),

@@ -194,6 +194,13 @@ class RegistryClient:
         """The body, chunk by chunk: over `cap` bytes or past the deadline, an ApiError at once."""
         return b"".join(http_body.chunks(response, cap, deadline, where))
 
+    def _json(self, raw: bytes, what: str) -> Any:
+        """untrusted.loads for what the registry sent: its faults are ApiErrors, not bad input."""
+        try:
+            return loads(raw, f"registry {self.registry}: {what}")
+        except InputError as exc:
+            raise ApiError(str(exc)) from None
+
     def _realm(self, realm: str) -> str:
         """The token URL, if credentials may go there: https (http only on loopback), no user@
         part, and the registry's own host or its known token service."""
@@ -228,10 +235,7 @@ class RegistryClient:
             )
         if response.status_code != 200:
             raise ApiError(f"registry {self.registry}: token endpoint answered {response.status_code}")
-        try:
-            body = loads(response.content, f"registry {self.registry}: token endpoint's answer")
-        except InputError as exc:  # the registry's fault, not the user's input: an ApiError
-            raise ApiError(str(exc)) from None
+        body = self._json(response.content, "token endpoint's answer")
         token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise ApiError(f"registry {self.registry}: token endpoint sent no token")
@@ -301,10 +305,7 @@ class RegistryClient:
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         if reference.startswith("sha256:") and digest != reference:
             raise ApiError(f"registry {self.registry}: manifest content does not match {reference}")
-        try:
-            body = _obj(loads(raw, f"registry {self.registry}: manifest {digest}"), "the manifest", self.registry)
-        except InputError as exc:  # the registry's fault, not the user's input: an ApiError
-            raise ApiError(str(exc)) from None
+        body = _obj(self._json(raw, f"manifest {digest}"), "the manifest", self.registry)
         media_type = body.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0]
         if not isinstance(media_type, str):
             raise ApiError(f"registry {self.registry}: manifest's mediaType is not a string")
@@ -423,14 +424,9 @@ class RegistryClient:
         )
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
             raise ApiError(f"registry {self.registry}: config blob does not match {config_digest}")
-        try:
-            image_config = _obj(
-                loads(response.content, f"registry {self.registry}: config blob {config_digest}"),
-                "the config blob",
-                self.registry,
-            )
-        except InputError as exc:
-            raise ApiError(str(exc)) from None
+        image_config = _obj(
+            self._json(response.content, f"config blob {config_digest}"), "the config blob", self.registry
+        )
         inner = image_config.get("config")
         labels = (inner.get("Labels") if isinstance(inner, dict) else None) or {}
         if not isinstance(labels, dict):
