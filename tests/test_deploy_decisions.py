@@ -72,6 +72,13 @@ def run_deploy(tmp_path, data: dict, *extra: str, env: dict | None = None, head:
     return status, json.loads(out.read_text())
 
 
+@pytest.fixture
+def ready(registry, docker):
+    """The record of an image the registry holds under sha-HEAD, labelled with HEAD."""
+    digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
+    return record(registry, digest)
+
+
 def create_call(docker) -> list[str]:
     return next(call for call in docker.calls if call[0] == "create")
 
@@ -168,11 +175,6 @@ class TestFromTheRegistry:
 
 
 class TestOutcomes:
-    @pytest.fixture
-    def ready(self, tmp_path, registry, docker):
-        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
-        return record(registry, digest)
-
     @pytest.mark.parametrize(
         ("run", "status", "reason"),
         [
@@ -457,11 +459,6 @@ class TestContainerEdge:
 
 
 class TestWhatDeploySays:
-    @pytest.fixture
-    def ready(self, tmp_path, registry, docker):
-        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
-        return record(registry, digest)
-
     def test_success__its_lines_on_stderr_and_the_output_on_stdout(self, tmp_path, docker, ready, capsys):
         status, result = run_deploy(tmp_path, ready)
         out, err = capsys.readouterr()
@@ -568,11 +565,6 @@ class TestCredentialsAndRecord:
 
 class TestExactly:
     """What deploy.json says, to the character, and the limits it keeps, as literals."""
-
-    @pytest.fixture
-    def ready(self, tmp_path, registry, docker):
-        digest, _ = image(registry, {"org.opencontainers.image.revision": HEAD}, tag=f"sha-{HEAD}")
-        return record(registry, digest)
 
     def test_transfer_timeout__fifteen_minutes(self):
         assert deploy.TRANSFER_TIMEOUT == 900
