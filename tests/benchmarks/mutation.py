@@ -56,15 +56,15 @@ CAUGHT = {"killed", "timeout", "segfault", "suspicious"}
 HTTP_HEADERS = re.compile(r"headers(\.get\(|\[)\Z")
 
 
-def _changed(old: str, new: str) -> tuple[str, str, str, str]:
-    """(prefix, old middle, new middle, suffix): the one stretch where the two lines differ."""
+def _common_ends(old: str, new: str) -> tuple[int, int]:
+    """How many characters the two lines share at their start and, after that, at their end."""
     start = 0
     while start < min(len(old), len(new)) and old[start] == new[start]:
         start += 1
     end = 0
     while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
         end += 1
-    return old[:start], old[start : len(old) - end], new[start : len(new) - end], old[len(old) - end :]
+    return start, end
 
 
 def _literal(line: str, start: int, end: int) -> tuple[int, int] | None:
@@ -80,8 +80,8 @@ def _literal(line: str, start: int, end: int) -> tuple[int, int] | None:
 def equivalent(old: str, new: str) -> str | None:
     """Why the mutation of line `old` into `new` cannot be observed, or None."""
     old, new = old.strip(), new.strip()
-    prefix, _, _, suffix = _changed(old, new)
-    around = _literal(old, len(prefix), len(old) - len(suffix))
+    start, end = _common_ends(old, new)
+    around = _literal(old, start, len(old) - end)
     if around:
         opening, closing = around
         literal, mutated = old[opening + 1 : closing], new[opening + 1 : closing + len(new) - len(old)]
