@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -393,6 +394,31 @@ class TestContainerEdge:
             docker.stop_orphan()
         assert (done.returncode, done.stdout) == (0, "'5\\n'\n"), done.stderr
         assert time.monotonic() - started < 15
+
+    def test_reader_finishing_after_it_was_abandoned__closes_its_own_pipe(self, docker, monkeypatch):
+        """A busy machine can leave a reader behind the grace: when it does get to the end of the
+        output, its pipe is closed (not left for the garbage collector to warn about)."""
+        from scripts.deploy import container
+
+        go, streams, threads = threading.Event(), [], []
+        real = container._tail
+
+        def late(stream, keep, counter):
+            streams.append(stream)
+            threads.append(threading.current_thread())
+            go.wait(10)
+            real(stream, keep, counter)
+
+        monkeypatch.setattr(container, "_tail", late)
+        monkeypatch.setattr(container, "GRACE", 0.05)
+        docker.set(run={"stdout": "5\n"})
+        result = container.run("img", [], timeout=10)
+        assert (result.exit_code, result.stdout) == (0, "")  # both readers were abandoned
+        assert [s.closed for s in streams] == [False, False]
+        go.set()
+        for thread in threads:
+            thread.join(10)
+        assert [s.closed for s in streams] == [True, True]
 
     def test_kill_failing_at_the_timeout__still_a_timeout(self, docker):
         """The container may have exited just as the timeout struck: kill failing is no error."""

@@ -47,6 +47,13 @@ class TestContainerTail:
 
         def __init__(self, chunks: list[bytes]) -> None:
             self.chunks = collections.deque(chunks)
+            self.closed = False
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.closed = True
 
         def read1(self, size: int) -> bytes:
             """What has arrived, at most size bytes (read() would wait for size or the end)."""
@@ -56,7 +63,9 @@ class TestContainerTail:
     def tail(self, chunks: list[bytes]) -> tuple[list[bytes], int]:
         keep: collections.deque = collections.deque()
         counter = [0]
-        container._tail(self.Chunks(chunks), keep, counter)
+        pipe = self.Chunks(chunks)
+        container._tail(pipe, keep, counter)
+        assert pipe.closed, "the reader closes its pipe when done"
         return list(keep), counter[0]
 
     def test_only_the_chunks_the_last_64_kib_needs_are_kept(self):

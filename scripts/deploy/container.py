@@ -71,16 +71,18 @@ def docker(
 
 
 def _tail(stream: io.BufferedReader, keep: collections.deque, counter: list[int]) -> None:
-    """Drain a pipe, keeping only the last KEEP_BYTES: a container may print gigabytes."""
+    """Drain a pipe, keeping only the last KEEP_BYTES: a container may print gigabytes. The reader
+    closes the pipe itself: it alone knows when the last read is over, also after being abandoned."""
     kept = 0
-    # read1: what has arrived, at once; read(n) would wait for n bytes or the end of the pipe,
-    # which a process the container left behind can hold off for ever.
-    while chunk := stream.read1(65536):
-        counter[0] += len(chunk)
-        keep.append(chunk)
-        kept += len(chunk)
-        while kept - len(keep[0]) >= KEEP_BYTES:
-            kept -= len(keep.popleft())
+    with stream:
+        # read1: what has arrived, at once; read(n) would wait for n bytes or the end of the pipe,
+        # which a process the container left behind can hold off for ever.
+        while chunk := stream.read1(65536):
+            counter[0] += len(chunk)
+            keep.append(chunk)
+            kept += len(chunk)
+            while kept - len(keep[0]) >= KEEP_BYTES:
+                kept -= len(keep.popleft())
 
 
 def _decode(chunks: collections.deque) -> str:
@@ -113,10 +115,10 @@ def run(image: str, args: Sequence[str], *, timeout: float) -> RunResult:
         # blocked on waits for that read, i.e. for whatever still holds the pipe open.
         proc = subprocess.Popen(["docker", "start", "--attach", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         readers = [
-            (threading.Thread(target=_tail, args=(proc.stdout, out, counts[0]), daemon=True), proc.stdout),
-            (threading.Thread(target=_tail, args=(proc.stderr, err, counts[1]), daemon=True), proc.stderr),
+            threading.Thread(target=_tail, args=(proc.stdout, out, counts[0]), daemon=True),
+            threading.Thread(target=_tail, args=(proc.stderr, err, counts[1]), daemon=True),
         ]
-        for reader, _ in readers:
+        for reader in readers:
             reader.start()
         try:
             proc.wait(timeout=timeout)
@@ -129,10 +131,8 @@ def run(image: str, args: Sequence[str], *, timeout: float) -> RunResult:
                 # The engine did not stop it: drop the attached client; rm --force ends the rest.
                 proc.kill()
                 proc.wait()
-        for reader, stream in readers:
-            reader.join(timeout=GRACE)
-            if not reader.is_alive():  # an abandoned reader keeps its pipe until the process ends
-                stream.close()
+        for reader in readers:
+            reader.join(timeout=GRACE)  # a reader still blocked then is abandoned (a daemon thread)
         duration = time.monotonic() - start
         inspect = docker("inspect", "--format", "{{.State.ExitCode}}", name, check=False)
         exit_code = None if timed_out else int(inspect.stdout.strip() or proc.returncode)
