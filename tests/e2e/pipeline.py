@@ -69,11 +69,27 @@ class ActRun:
     def ok(self) -> bool:
         return self.returncode == 0
 
-    def failures(self, limit: int = 40) -> str:
-        """The lines of act's log that say what failed (pytest's FAILED/ERROR, failed steps, errors)."""
-        marks = re.compile(r"FAILED|ERROR at|❌|::error|\] E  ")
-        found = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in self.log.splitlines()]
-        return "\n".join([line for line in found if marks.search(line)][-limit:])
+    def failures(self, limit: int = 40, tail: int = 12) -> str:
+        """The lines of act's log that say what failed (pytest's FAILED/ERROR, failed steps, errors),
+        each failed step preceded by the last lines it printed: a step can fail with nothing marked
+        (a traceback after pytest's summary, a coverage bar missed), and CI's log is all there is."""
+        marks = re.compile(r"FAILED|ERROR at|::error|\] E  |FAIL Required")
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in self.log.splitlines()]
+        found: list[str] = []
+        output: dict[str, list[str]] = {}  # job -> what its current step printed
+        for line in lines:
+            job, _, text = line.partition("] ")
+            if "❌  Failure - " in text:
+                # Once per step (a composite action fails twice, as itself and as its inner step).
+                printed = [f"{job}]   … {text}" for text in output.pop(job, []) if not marks.search(f"] {text}")]
+                found += [*printed[-tail:], line]
+            elif marks.search(line):
+                found.append(line)
+            if text.startswith("⭐ Run "):
+                output[job] = []
+            elif not text.startswith(("  ✅", "  ❌", "  ⚙", "  ❗")):
+                output.setdefault(job, []).append(text)
+        return "\n".join(found[-limit:])
 
 
 class Pipeline:
