@@ -89,7 +89,7 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
 def report_json(report: Report) -> str:
     """report.json, read back through CD's own validation first: CI never writes a report that
     the trusted side would refuse (the comment would then be lost)."""
-    text = json.dumps(to_dict(report), indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(to_dict(report), ensure_ascii=False) + "\n"
     try:
         from_dict(json.loads(text))
     except InputError as exc:
