@@ -81,7 +81,7 @@ class ActRun:
             job, _, text = line.partition("] ")
             if "❌  Failure - " in text:
                 # Once per step (a composite action fails twice, as itself and as its inner step).
-                printed = [f"{job}]   … {text}" for text in output.pop(job, []) if not marks.search(f"] {text}")]
+                printed = [f"{job}]   … {said}" for said in output.pop(job, []) if not marks.search(f"] {said}")]
                 found += [*printed[-tail:], line]
             elif marks.search(line):
                 found.append(line)
