@@ -534,7 +534,7 @@ class TestRetag:
             (b'{"tags": "a"}', "tag list's tags are not strings"),
             (b'{"tags": [1]}', "tag list's tags are not strings"),
             (b"[]", "the tag list is not a JSON object"),
-            (b"nope", "tag list is not JSON"),
+            (b"nope", r"tag list: not valid JSON \(Expecting value at line 1, column 1\)"),
         ],
     )
     def test_tags__malformed_list_refused(self, server, body, said):

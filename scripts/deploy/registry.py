@@ -365,10 +365,7 @@ class RegistryClient:
         for _ in range(max_pages):
             query = f"?n={page}" + (f"&last={quote(last, safe='')}" if last else "")
             response = self.request("GET", f"{ref.repository}/tags/list{query}", "application/json", scope)
-            try:
-                body = _obj(loads(response.content, "tag list"), "the tag list", self.registry)
-            except InputError:
-                raise ApiError(f"registry {self.registry}: tag list is not JSON") from None
+            body = _obj(self._json(response.content, "tag list"), "the tag list", self.registry)
             names = body.get("tags") or []
             if not isinstance(names, list) or not all(isinstance(t, str) for t in names):
                 raise ApiError(f"registry {self.registry}: tag list's tags are not strings")
