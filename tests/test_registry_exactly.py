@@ -28,6 +28,11 @@ def serve_config(server: Server, config: bytes) -> None:
     server.routes[f"/v2/o/r/blobs/{digest(config)}"] = (200, {}, config)
 
 
+def bearer(server: Server, extra: str = "") -> str:
+    """The registry's Bearer challenge, naming the local token endpoint and the service "reg"."""
+    return f'Bearer realm="http://{server.address}/token",service="reg"{extra}'
+
+
 def refused(server: Server, reference: str = "o/r:v1", match: str = "registry") -> str:
     """The one-line ApiError that resolving REGISTRY/reference ends in."""
     with pytest.raises(ApiError, match=match) as caught:
@@ -179,7 +184,7 @@ class TestRetries:
     def test_query_string__not_in_the_message(self, server, monkeypatch):
         """A token URL's query (service, scope) stays out of the error line."""
         monkeypatch.setattr(registry.time, "sleep", lambda _s: None)
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg",scope="repository:o/r:pull"'
+        challenge = bearer(server, ',scope="repository:o/r:pull"')
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         server.routes["/token"] = (502, {}, b"{}")
         with pytest.raises(ApiError, match="failed after") as caught:
@@ -318,7 +323,7 @@ class TestAnswers:
         assert all(h.get("Authorization") == "Basic dTpw" for h in server.headers[1:])
 
     def test_token_scope__the_challenges_or_the_repositorys(self, server):
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        challenge = bearer(server)
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
         with pytest.raises(ApiError, match="authentication failed"):
@@ -327,7 +332,7 @@ class TestAnswers:
 
     def test_token_answer__capped_at_64_kib(self, server):
         """A token service that answers more than a token ever is (64 KiB) is cut off, not read."""
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        challenge = bearer(server)
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         body = json.dumps({"token": "t" * 70_000}).encode()
         server.routes["/token"] = (200, {}, body)
@@ -339,7 +344,7 @@ class TestAnswers:
         )
 
     def test_token_scope__the_one_the_challenge_names(self, server):
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg",scope="repository:o/r:pull,push"'
+        challenge = bearer(server, ',scope="repository:o/r:pull,push"')
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
         with pytest.raises(ApiError, match="authentication failed"):
@@ -348,7 +353,7 @@ class TestAnswers:
 
     def test_cap__kept_on_the_request_retried_after_a_challenge(self, server):
         """The first answer asks for a token; the retried request's answer is over the 10-byte cap."""
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        challenge = bearer(server)
         server.routes["/token"] = (200, {}, json.dumps({"token": "t"}).encode())
         server.routes["/v2/o/r/blobs/x"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         client = RegistryClient(server.address)
@@ -364,7 +369,7 @@ class TestAnswers:
             client.request("GET", "o/r/blobs/x", "*/*", "s", cap=10)
 
     def test_token_answer_not_json__names_the_endpoint(self, server):
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        challenge = bearer(server)
         server.routes["/v2/o/r/manifests/v1"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         server.routes["/token"] = (200, {}, b"<html>")
         with pytest.raises(ApiError, match="token") as caught:
@@ -546,11 +551,9 @@ class TestRetag:
 class TestMoreExactly:
     """What the mutation run showed no test pinned down: scopes, headers, cuts, children."""
 
-    BEARER = 'Bearer realm="http://{address}/token",service="reg"'
-
     def test_resolve__token_scopes_are_pull_on_the_repository(self, server):
         """A challenge that names no scope: manifest and config blob are both asked with pull."""
-        challenge = {"WWW-Authenticate": self.BEARER.format(address=server.address)}
+        challenge = {"WWW-Authenticate": bearer(server)}
         server.routes["/token"] = (200, {}, b'{"token": "t"}')
         server.routes[f"/v2/o/r/manifests/{DIGEST}"] = (401, challenge, b"{}")
         refused(server, f"o/r@{DIGEST}", match="authentication failed")
@@ -566,7 +569,7 @@ class TestMoreExactly:
 
     def test_put_manifest__push_scope_and_the_accept_header(self, server):
         raw = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}'
-        challenge = {"WWW-Authenticate": self.BEARER.format(address=server.address)}
+        challenge = {"WWW-Authenticate": bearer(server)}
         server.routes["/token"] = (200, {}, b'{"token": "t"}')
         server.routes["/v2/o/r/manifests/1.2.0"] = (401, challenge, b"{}")
         with pytest.raises(ApiError, match="authentication failed"):
@@ -701,7 +704,7 @@ class TestTagsAndRetriesExactly:
         assert server.headers[0]["Accept"] == "application/json"
 
     def test_tags__token_scope_is_pull(self, server):
-        challenge = f'Bearer realm="http://{server.address}/token",service="reg"'
+        challenge = bearer(server)
         server.routes["/token"] = (200, {}, b'{"token": "t"}')
         server.routes["/v2/o/r/tags/list"] = (401, {"WWW-Authenticate": challenge}, b"{}")
         with pytest.raises(ApiError, match="authentication failed"):
